@@ -15,6 +15,7 @@ from PIL import Image
 
 from uploads.colour import flatten, to_srgb
 from uploads.errors import IMAGE_BROKEN, IMAGE_TOO_LARGE, IMAGE_TOO_SMALL, IntakeError
+from uploads.jpeg_segments import without_metadata
 from uploads.kinds import HEIF, JPEG, PILLOW_FORMAT
 
 DISPLAY_LONG_SIDE = 1600
@@ -67,6 +68,8 @@ def upright_size(size: tuple[int, int], orientation: int) -> tuple[int, int]:
 
 def open_image(data: bytes, kind: str, *, max_pixels: int) -> Image.Image:
     """Open lazily with the one plugin of the sniffed kind; check the declared size only."""
+    if kind == JPEG:
+        data = without_metadata(data)  # EXIF is read by exifread; Pillow gets pixels only
     try:
         image = Image.open(io.BytesIO(data), formats=[PILLOW_FORMAT[kind]])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
