@@ -1,0 +1,143 @@
+"""Meetings: B claims A's pairing code, and the two have met."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from game.codes import normalise, well_formed
+from game.errors import GameError
+from game.events import Event, MeetingMade, Notice
+from game.models import Meeting, PairingCode, Player, Round
+from game.pairing import CODE_LENGTH, Fix
+from game.players import participation
+from game.rounds import is_playing
+from uploads.location import Position, distance_m
+
+POSITION_MAX_AGE = timedelta(minutes=2)
+# A scan that started while the code was fresh may finish after a join; but not forever.
+CLAIM_GRACE = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    meeting: Meeting
+    created: bool
+    events: list[Event]
+
+
+def open_meeting(session: Session, round_id: int, a: int, b: int, now: datetime) -> Meeting | None:
+    return session.scalar(
+        select(Meeting)
+        .where(
+            Meeting.round_id == round_id,
+            or_(
+                (Meeting.player_a_id == a) & (Meeting.player_b_id == b),
+                (Meeting.player_a_id == b) & (Meeting.player_b_id == a),
+            ),
+            Meeting.photo_due_by > now,
+        )
+        .order_by(Meeting.met_at.desc())
+        .limit(1)
+    )
+
+
+def _too_far(code: PairingCode, fix: Fix | None, rnd: Round, now: datetime) -> int | None:
+    """Metres beyond the limit, when both positions are known and fresh."""
+    if fix is None or code.lat is None or code.lon is None or code.accuracy_m is None:
+        return None
+    if now - code.issued_at > POSITION_MAX_AGE:
+        return None
+    gap = distance_m(Position(code.lat, code.lon), Position(fix.lat, fix.lon))
+    slack = gap - code.accuracy_m - fix.accuracy_m
+    return round(gap) if slack > rnd.max_distance_m else None
+
+
+def claim(
+    session: Session,
+    claimer: Player,
+    typed_code: str,
+    now: datetime,
+    fix: Fix | None = None,
+    started_at: datetime | None = None,
+) -> Claimed:
+    """B claims A's code. `started_at` is when B first opened the code, if B had to join first."""
+    text = normalise(typed_code)
+    code = None
+    if well_formed(text, CODE_LENGTH):
+        code = session.scalar(select(PairingCode).where(PairingCode.code == text))
+    if code is None:
+        raise GameError("pairing_code_unknown", 404)
+    if code.used_at is not None:
+        raise GameError("pairing_code_used", 410)
+    seen_at = now
+    if started_at is not None and now - CLAIM_GRACE <= started_at <= now:
+        seen_at = started_at
+    if seen_at >= code.expires_at:
+        raise GameError("pairing_code_expired", 410)
+    if code.player_id == claimer.id:
+        raise GameError("cannot_meet_yourself", 409)
+    owner = code.player
+    rnd = session.get(Round, code.round_id)
+    assert rnd is not None
+    for player in (owner, claimer):
+        if player.banned or participation(session, player.id, rnd.id) is None:
+            raise GameError("not_in_round", 403)
+    if not is_playing(rnd, now):
+        raise GameError("round_not_live", 409)
+    gap = _too_far(code, fix, rnd, now)
+    if gap is not None:
+        raise GameError("too_far_apart", 422, metres=gap, limit=rnd.max_distance_m)
+    # Use the code up first, so two simultaneous claims cannot both win.
+    used = session.execute(
+        update(PairingCode)
+        .where(PairingCode.id == code.id, PairingCode.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if used.rowcount != 1:  # type: ignore[attr-defined]
+        raise GameError("pairing_code_used", 410)
+    existing = open_meeting(session, rnd.id, owner.id, claimer.id, now)
+    if existing is not None:
+        return Claimed(existing, False, [])
+    meeting = Meeting(
+        round_id=rnd.id,
+        player_a_id=owner.id,
+        player_b_id=claimer.id,
+        pairing_code_id=code.id,
+        met_at=now,
+        photo_due_by=now + timedelta(minutes=rnd.meeting_minutes),
+        a_lat=code.lat,
+        a_lon=code.lon,
+        a_accuracy_m=code.accuracy_m,
+        b_lat=fix.lat if fix else None,
+        b_lon=fix.lon if fix else None,
+        b_accuracy_m=fix.accuracy_m if fix else None,
+    )
+    session.add(meeting)
+    session.flush()
+    due = meeting.photo_due_by.isoformat()
+    events: list[Event] = [
+        MeetingMade(rnd.id, meeting.id, owner.id, claimer.id),
+        Notice(owner.id, "meeting", {"meeting_id": meeting.id, "partner": claimer.display_name,
+                                     "photo_due_by": due}),
+        Notice(claimer.id, "meeting", {"meeting_id": meeting.id, "partner": owner.display_name,
+                                       "photo_due_by": due}),
+    ]
+    return Claimed(meeting, True, events)
+
+
+def meetings_of(session: Session, player: Player, round_id: int, limit: int = 20) -> list[Meeting]:
+    return list(
+        session.scalars(
+            select(Meeting)
+            .where(
+                Meeting.round_id == round_id,
+                or_(Meeting.player_a_id == player.id, Meeting.player_b_id == player.id),
+            )
+            .order_by(Meeting.met_at.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,229 @@
+"""The game's tables, in SQLAlchemy 2 typed style.
+
+Every schema change gets an Alembic migration in migrations/versions.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC; SQLite forgets tzinfo, so we give it back on the way out."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored; use UTC-aware datetimes")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Organiser(Base):
+    __tablename__ = "organisers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    neighbourhoods: Mapped[list[Neighbourhood]] = relationship(
+        secondary="organiser_neighbourhoods", back_populates="organisers"
+    )
+
+
+class OrganiserNeighbourhood(Base):
+    __tablename__ = "organiser_neighbourhoods"
+    organiser_id: Mapped[int] = mapped_column(
+        ForeignKey("organisers.id", ondelete="CASCADE"), primary_key=True
+    )
+    neighbourhood_id: Mapped[int] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organiser_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisers.id", ondelete="SET NULL"), index=True
+    )
+    neighbourhood_id: Mapped[int | None] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class Neighbourhood(Base):
+    __tablename__ = "neighbourhoods"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam")
+    boundary_geojson: Mapped[str] = mapped_column(Text)
+    default_language: Mapped[str] = mapped_column(String(8), default="nl")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    organisers: Mapped[list[Organiser]] = relationship(
+        secondary="organiser_neighbourhoods", back_populates="neighbourhoods"
+    )
+    rounds: Mapped[list[Round]] = relationship(back_populates="neighbourhood")
+    spots: Mapped[list[StorySpot]] = relationship(back_populates="neighbourhood")
+
+
+class StorySpot(Base):
+    __tablename__ = "story_spots"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    story: Mapped[str] = mapped_column(Text, default="")
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    radius_m: Mapped[float] = mapped_column(Float, default=30.0)
+    bonus: Mapped[int] = mapped_column(Integer, default=5)
+    neighbourhood: Mapped[Neighbourhood] = relationship(back_populates="spots")
+
+
+class Round(Base):
+    __tablename__ = "rounds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(16), default="draft")
+    join_code: Mapped[str] = mapped_column(String(16), unique=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    # Rules, each a typed column the organiser can change.
+    points_first_meeting: Mapped[int] = mapped_column(Integer, default=10)
+    points_repeat_meeting: Mapped[int] = mapped_column(Integer, default=2)
+    max_repeats: Mapped[int] = mapped_column(Integer, default=2)
+    points_across_teams: Mapped[int] = mapped_column(Integer, default=3)
+    points_welcome: Mapped[int] = mapped_column(Integer, default=2)
+    story_spot_bonus: Mapped[int] = mapped_column(Integer, default=5)
+    meeting_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    max_distance_m: Mapped[int] = mapped_column(Integer, default=100)
+    max_browser_accuracy_m: Mapped[int] = mapped_column(Integer, default=75)
+    require_location: Mapped[bool] = mapped_column(Boolean, default=True)
+    moderation_mode: Mapped[str] = mapped_column(String(8), default="post")
+    leaderboard: Mapped[str] = mapped_column(String(8), default="visible")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    neighbourhood: Mapped[Neighbourhood] = relationship(back_populates="rounds")
+
+
+class RoundEvent(Base):
+    __tablename__ = "round_events"
+    __table_args__ = (UniqueConstraint("round_id", "seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Player(Base):
+    __tablename__ = "players"
+    __table_args__ = (UniqueConstraint("neighbourhood_id", "name_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="CASCADE"), index=True
+    )
+    display_name: Mapped[str] = mapped_column(String(64))
+    name_key: Mapped[str] = mapped_column(String(128))
+    team: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(8))
+    device_secret_hash: Mapped[str] = mapped_column(String(64), index=True)
+    recovery_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    banned: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    neighbourhood: Mapped[Neighbourhood] = relationship()
+
+
+class Participation(Base):
+    __tablename__ = "participations"
+    __table_args__ = (UniqueConstraint("round_id", "player_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    player_id: Mapped[int] = mapped_column(
+        ForeignKey("players.id", ondelete="CASCADE"), index=True
+    )
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    round: Mapped[Round] = relationship()
+    player: Mapped[Player] = relationship()
+
+
+class PairingCode(Base):
+    __tablename__ = "pairing_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    player_id: Mapped[int] = mapped_column(
+        ForeignKey("players.id", ondelete="CASCADE"), index=True
+    )
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    player: Mapped[Player] = relationship()
+
+
+class Meeting(Base):
+    __tablename__ = "meetings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    # A showed the code, B claimed it.
+    player_a_id: Mapped[int] = mapped_column(ForeignKey("players.id", ondelete="CASCADE"))
+    player_b_id: Mapped[int] = mapped_column(ForeignKey("players.id", ondelete="CASCADE"))
+    pairing_code_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pairing_codes.id", ondelete="SET NULL")
+    )
+    met_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    photo_due_by: Mapped[datetime] = mapped_column(UTCDateTime)
+    a_lat: Mapped[float | None] = mapped_column(Float)
+    a_lon: Mapped[float | None] = mapped_column(Float)
+    a_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    b_lat: Mapped[float | None] = mapped_column(Float)
+    b_lon: Mapped[float | None] = mapped_column(Float)
+    b_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    player_a: Mapped[Player] = relationship(foreign_keys=[player_a_id])
+    player_b: Mapped[Player] = relationship(foreign_keys=[player_b_id])

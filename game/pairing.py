@@ -1,0 +1,69 @@
+"""Pairing codes: single use, 60 s of life, renewed every 30 s while a player's code page is open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from game.codes import new_code
+from game.errors import GameError
+from game.models import PairingCode, Player, Round
+from game.players import participation
+
+CODE_LENGTH = 6
+LIFETIME = timedelta(seconds=60)
+REFRESH_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A phone's reported position and its accuracy in metres."""
+
+    lat: float
+    lon: float
+    accuracy_m: float
+
+
+def fix_from(lat: object, lon: object, accuracy: object) -> Fix | None:
+    """A position only counts when all three parts are sensible numbers."""
+    try:
+        la, lo, acc = float(lat), float(lon), float(accuracy)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not (-90 <= la <= 90 and -180 <= lo <= 180 and 0 <= acc <= 100_000):
+        return None
+    return Fix(la, lo, acc)
+
+
+def issue_code(
+    session: Session, player: Player, rnd: Round, now: datetime, fix: Fix | None = None
+) -> PairingCode:
+    if player.banned or participation(session, player.id, rnd.id) is None:
+        raise GameError("not_in_round", 403)
+    if rnd.state == "ended":
+        raise GameError("round_not_live", 409)
+    code = new_code(CODE_LENGTH)
+    while session.scalar(select(PairingCode.id).where(PairingCode.code == code)):
+        code = new_code(CODE_LENGTH)
+    pairing = PairingCode(
+        code=code,
+        round_id=rnd.id,
+        player_id=player.id,
+        issued_at=now,
+        expires_at=now + LIFETIME,
+        lat=fix.lat if fix else None,
+        lon=fix.lon if fix else None,
+        accuracy_m=fix.accuracy_m if fix else None,
+    )
+    session.add(pairing)
+    session.flush()
+    return pairing
+
+
+def owned_code(session: Session, player: Player, code: str) -> PairingCode | None:
+    return session.scalar(
+        select(PairingCode).where(PairingCode.code == code, PairingCode.player_id == player.id)
+    )

@@ -1,0 +1,140 @@
+"""Rounds: creating them, their rules, and moving them through draft → live ⇄ paused → ended."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from game.codes import new_code, normalise
+from game.errors import GameError
+from game.events import RoundChanged
+from game.models import Neighbourhood, Round, RoundEvent
+
+JOIN_CODE_LENGTH = 6
+
+# action -> (states it may start from, state it leads to)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "start": (("draft", "paused"), "live"),
+    "pause": (("live",), "paused"),
+    "end": (("live", "paused"), "ended"),
+}
+
+# (column, lowest, highest): the rules an organiser can set.
+RULES: tuple[tuple[str, int, int], ...] = (
+    ("points_first_meeting", 0, 1000),
+    ("points_repeat_meeting", 0, 1000),
+    ("max_repeats", 0, 100),
+    ("points_across_teams", 0, 1000),
+    ("points_welcome", 0, 1000),
+    ("story_spot_bonus", 0, 1000),
+    ("meeting_minutes", 1, 240),
+    ("max_distance_m", 10, 100_000),
+    ("max_browser_accuracy_m", 5, 10_000),
+)
+MODERATION_MODES = ("post", "pre")
+LEADERBOARD_MODES = ("visible", "hidden", "frozen")
+
+
+@dataclass(frozen=True)
+class RoundSpec:
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+def next_seq(session: Session, round_id: int, kind: str, now: datetime) -> int:
+    """Hand out the round's next seq inside the caller's transaction (row lock on PostgreSQL)."""
+    seq = session.execute(
+        update(Round).where(Round.id == round_id).values(seq=Round.seq + 1).returning(Round.seq)
+    ).scalar_one()
+    session.add(RoundEvent(round_id=round_id, seq=seq, kind=kind, at=now))
+    return int(seq)
+
+
+def _check_times(starts_at: datetime, ends_at: datetime) -> None:
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        raise GameError("round_times_invalid", 422)
+    if ends_at <= starts_at:
+        raise GameError("round_ends_before_start", 422)
+    if (ends_at - starts_at).days > 31:
+        raise GameError("round_too_long", 422)
+
+
+def apply_rules(rnd: Round, rules: dict[str, object]) -> None:
+    for column, low, high in RULES:
+        if column in rules and rules[column] is not None:
+            value = rules[column]
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise GameError("rule_out_of_range", 422, rule=column, low=low, high=high)
+            setattr(rnd, column, value)
+    if rules.get("moderation_mode") is not None:
+        if rules["moderation_mode"] not in MODERATION_MODES:
+            raise GameError("rule_out_of_range", 422, rule="moderation_mode", low=0, high=0)
+        rnd.moderation_mode = str(rules["moderation_mode"])
+    if rules.get("leaderboard") is not None:
+        if rules["leaderboard"] not in LEADERBOARD_MODES:
+            raise GameError("rule_out_of_range", 422, rule="leaderboard", low=0, high=0)
+        rnd.leaderboard = str(rules["leaderboard"])
+    if rules.get("require_location") is not None:
+        rnd.require_location = bool(rules["require_location"])
+
+
+def create_round(
+    session: Session,
+    hood: Neighbourhood,
+    spec: RoundSpec,
+    now: datetime,
+    rules: dict[str, object] | None = None,
+) -> Round:
+    name = " ".join((spec.name or "").split())
+    if not 1 <= len(name) <= 120:
+        raise GameError("round_name_invalid", 422)
+    _check_times(spec.starts_at, spec.ends_at)
+    code = new_code(JOIN_CODE_LENGTH)
+    while session.scalar(select(Round.id).where(Round.join_code == code)):
+        code = new_code(JOIN_CODE_LENGTH)
+    rnd = Round(
+        neighbourhood_id=hood.id,
+        name=name,
+        starts_at=spec.starts_at,
+        ends_at=spec.ends_at,
+        state="draft",
+        join_code=code,
+        seq=0,
+        created_at=now,
+    )
+    session.add(rnd)
+    apply_rules(rnd, rules or {})
+    session.flush()
+    return rnd
+
+
+def change_state(session: Session, rnd: Round, action: str, now: datetime) -> RoundChanged:
+    if action not in TRANSITIONS:
+        raise GameError("round_action_unknown", 400)
+    allowed, target = TRANSITIONS[action]
+    if rnd.state not in allowed:
+        raise GameError("round_state_conflict", 409, state=rnd.state, action=action)
+    rnd.state = target
+    session.flush()
+    seq = next_seq(session, rnd.id, f"round_{action}", now)
+    return RoundChanged(rnd.id, seq, rnd.state, rnd.starts_at, rnd.ends_at)
+
+
+def is_playing(rnd: Round, now: datetime) -> bool:
+    """Meetings count only while live and inside the round's times."""
+    return rnd.state == "live" and rnd.starts_at <= now < rnd.ends_at
+
+
+def can_join(rnd: Round) -> None:
+    if rnd.state == "draft":
+        raise GameError("round_not_open", 409)
+    if rnd.state == "ended":
+        raise GameError("round_ended", 409)
+
+
+def by_join_code(session: Session, typed: str) -> Round | None:
+    return session.scalar(select(Round).where(Round.join_code == normalise(typed)))

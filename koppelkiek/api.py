@@ -1,0 +1,148 @@
+"""The JSON API under /api/v1; the pages use it too."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, jsonify, request, session, url_for
+
+from game.codes import normalise
+from game.errors import GameError
+from game.meetings import claim
+from game.models import Meeting, Player, Round
+from game.pairing import fix_from, issue_code
+from game.players import current_round, join
+from game.rounds import by_join_code
+from koppelkiek import realtime
+from koppelkiek.db import session as db_session
+from koppelkiek.extensions import limiter
+from koppelkiek.identity import check_api_csrf, current_player, now, require_player
+from koppelkiek.language import select_locale
+from koppelkiek.qr import public_url
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.before_request(check_api_csrf)
+
+
+def body() -> dict[str, Any]:
+    """The JSON object sent, or the form fields; anything else is a 400."""
+    if request.is_json:
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise GameError("invalid_json", 400)
+        return data
+    return request.form.to_dict()
+
+
+def text_field(data: dict[str, Any], name: str, required: bool = True) -> str | None:
+    value = data.get(name)
+    if value is None or value == "":
+        if required:
+            raise GameError("field_invalid", 422, field=name)
+        return None
+    if not isinstance(value, str):
+        raise GameError("field_invalid", 422, field=name)
+    return value
+
+
+def player_json(player: Player) -> dict[str, Any]:
+    return {"id": player.id, "display_name": player.display_name, "team": player.team}
+
+
+def round_json(rnd: Round) -> dict[str, Any]:
+    return {
+        "id": rnd.id,
+        "name": rnd.name,
+        "state": rnd.state,
+        "starts_at": rnd.starts_at.isoformat(),
+        "ends_at": rnd.ends_at.isoformat(),
+        "join_code": rnd.join_code,
+        "meeting_minutes": rnd.meeting_minutes,
+    }
+
+
+def meeting_json(meeting: Meeting, me: Player) -> dict[str, Any]:
+    partner = meeting.player_b if meeting.player_a_id == me.id else meeting.player_a
+    return {
+        "id": meeting.id,
+        "partner": {"id": partner.id, "display_name": partner.display_name},
+        "photo_due_by": meeting.photo_due_by.isoformat(),
+        "met_at": meeting.met_at.isoformat(),
+    }
+
+
+@bp.post("/join")
+@limiter.limit("20 per minute")
+def api_join() -> Any:
+    data = body()
+    s = db_session()
+    rnd = by_join_code(s, text_field(data, "join_code") or "")
+    if rnd is None:
+        raise GameError("join_code_unknown", 404)
+    joined = join(
+        s, rnd, display_name=text_field(data, "display_name"),
+        team=text_field(data, "team", required=False), now=now(), language=select_locale(),
+    )
+    s.commit()
+    return jsonify(
+        player=player_json(joined.player), token=joined.token, recovery_code=joined.recovery_code
+    ), 201
+
+
+@bp.get("/me")
+def api_me() -> Any:
+    player = require_player()
+    rnd = current_round(db_session(), player)
+    return jsonify(
+        player=player_json(player),
+        round=round_json(rnd) if rnd else None,
+        points=0,
+        rank=None,
+    )
+
+
+def _fix(data: dict[str, Any]) -> Any:
+    return fix_from(data.get("lat"), data.get("lon"), data.get("accuracy"))
+
+
+def _claim_limit_key() -> str:
+    player = current_player()
+    return f"player:{player.id}" if player else f"ip:{request.remote_addr}"
+
+
+@bp.post("/pairing-codes")
+@limiter.limit("12 per minute", key_func=_claim_limit_key)
+def api_pairing_code() -> Any:
+    player = require_player()
+    s = db_session()
+    rnd = current_round(s, player)
+    if rnd is None:
+        raise GameError("not_in_round", 403)
+    pairing = issue_code(s, player, rnd, now(), _fix(body()))
+    s.commit()
+    return jsonify(
+        code=pairing.code,
+        url=public_url(url_for("meet.scanned", code=pairing.code)),
+        qr_svg_url=url_for("meet.qr_svg", code=pairing.code),
+        expires_at=pairing.expires_at.isoformat(),
+        refresh_seconds=30,
+    ), 201
+
+
+@bp.post("/meetings")
+@limiter.limit("10 per minute", key_func=_claim_limit_key)
+@limiter.limit("30 per minute")
+def api_claim() -> Any:
+    player = require_player()
+    data = body()
+    code = text_field(data, "code") or ""
+    seen: dict[str, float] = session.get("seen_codes", {})
+    started_at = None
+    if normalise(code) in seen:
+        started_at = datetime.fromtimestamp(seen[normalise(code)], UTC)
+    s = db_session()
+    result = claim(s, player, code, now(), _fix(data), started_at=started_at)
+    s.commit()
+    realtime.publish(result.events)
+    return jsonify(meeting=meeting_json(result.meeting, player)), 201 if result.created else 200

@@ -1,0 +1,70 @@
+"""Configuration: KOPPELKIEK_* environment variables over instance-folder defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PREFIX = "KOPPELKIEK_"
+
+# name -> (default, type, what it is for). README lists these; a test keeps them in step.
+SETTINGS: dict[str, tuple[Any, type, str]] = {
+    "INSTANCE": ("./instance", str, "instance folder: database, secret key"),
+    "DATABASE_URL": (None, str, "SQLAlchemy URL; default SQLite in the instance folder"),
+    "MESSAGE_QUEUE": (None, str, "Redis URL shared by several server processes"),
+    "PUBLIC_URL": (None, str, "public base URL for QR codes, e.g. https://kiek.example.nl"),
+    "MAX_UPLOAD_MB": (20, int, "largest photo upload in MB"),
+    "MAX_PIXELS": (60_000_000, int, "largest photo in pixels"),
+    "RATELIMIT_STORAGE_URI": ("memory://", str, "Flask-Limiter storage, e.g. redis://..."),
+    "ORGANISER_SESSION_HOURS": (12, int, "how long an organiser stays logged in"),
+    "PLAYER_COOKIE_DAYS": (400, int, "how long a phone stays joined"),
+    "SECURE_COOKIES": (False, bool, "send cookies only over HTTPS (set behind TLS)"),
+    "LOG_LEVEL": ("INFO", str, "logging level"),
+}
+
+
+def _convert(raw: str, kind: type) -> Any:
+    if kind is bool:
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    return kind(raw)
+
+
+def instance_path(config: dict[str, Any] | None = None) -> Path:
+    raw = (config or {}).get("INSTANCE") or os.environ.get(PREFIX + "INSTANCE") or "./instance"
+    return Path(raw).resolve()
+
+
+def secret_key(instance: Path) -> str:
+    """Generated once, readable only by us."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    overrides = dict(overrides or {})
+    config: dict[str, Any] = {}
+    for name, (default, kind, _) in SETTINGS.items():
+        raw = os.environ.get(PREFIX + name)
+        config[name] = _convert(raw, kind) if raw not in (None, "") else default
+    config.update(overrides)
+    instance = instance_path(config)
+    config["INSTANCE"] = str(instance)
+    if not config.get("DATABASE_URL"):
+        config["DATABASE_URL"] = f"sqlite:///{instance / 'koppelkiek.db'}"
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = secret_key(instance)
+    config["MAX_CONTENT_LENGTH"] = int(config["MAX_UPLOAD_MB"]) * 1024 * 1024 + 64 * 1024
+    config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    config.setdefault("BABEL_DEFAULT_LOCALE", "nl")
+    config.setdefault("RATELIMIT_STORAGE_URI", config["RATELIMIT_STORAGE_URI"])
+    config.setdefault("SOCKETIO_ASYNC_MODE", None)
+    config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    config["SESSION_COOKIE_SECURE"] = bool(config["SECURE_COOKIES"])
+    return config

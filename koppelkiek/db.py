@@ -1,0 +1,75 @@
+"""The database: one engine per app, one session per request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+import migrations
+
+MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest Alembic revision."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+
+
+class Database:
+    """Holds one engine and session factory per app, in app.extensions."""
+
+    def init_app(self, app: Flask) -> None:
+        engine = make_engine(app.config["DATABASE_URL"])
+        app.extensions["koppelkiek_db"] = sessionmaker(engine, expire_on_commit=False)
+        app.teardown_appcontext(self._close)
+
+    @staticmethod
+    def sessions(app: Flask) -> sessionmaker[Session]:
+        return app.extensions["koppelkiek_db"]
+
+    @staticmethod
+    def engine(app: Flask) -> Engine:
+        return app.extensions["koppelkiek_db"].kw["bind"]
+
+    @staticmethod
+    def _close(_exc: BaseException | None) -> None:
+        session: Session | None = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+db = Database()
+
+
+def session() -> Session:
+    """The request's session; it is rolled back unless the view commits."""
+    if "db_session" not in g:
+        g.db_session = db.sessions(current_app)()
+    return g.db_session

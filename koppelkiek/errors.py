@@ -1,0 +1,58 @@
+"""Every refusal becomes a clear 4xx: JSON under /api, a friendly page elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from game.errors import GameError
+from koppelkiek.messages import message
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "not_joined",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "request_too_large",
+    429: "too_many_attempts",
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
+        "text/html"
+    ]
+
+
+def refusal(code: str, status: int, params: dict[str, object] | None = None) -> Any:
+    text = message(code, params)
+    current_app.logger.info("refused %s %s -> %s %s", request.method, request.path, status, code)
+    if wants_json():
+        return jsonify(error={"code": code, "message": text}), status
+    return render_template("error.html", code=code, message=text, status=status), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(GameError)
+    def game_error(exc: GameError) -> Any:
+        return refusal(exc.code, exc.status, exc.params)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_exc: CSRFError) -> Any:
+        return refusal("csrf_failed", 400)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        status = exc.code or 500
+        if status >= 500:
+            return exc
+        code = HTTP_CODES.get(status, "bad_request")
+        if status == 413 and "/photo" in request.path:
+            code = "photo_too_large"
+        return refusal(code, status)

@@ -1,0 +1,97 @@
+"""What each refusal tells the person, in their language, including what to do next."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext, lazy_gettext as _l
+
+MESSAGES: dict[str, Any] = {
+    # general
+    "bad_request": _l("Something in that request was not right. Go back and try again."),
+    "not_found": _l("We could not find that page. Check the link, or ask the organiser."),
+    "method_not_allowed": _l("That does not work here. Go back and use the buttons on the page."),
+    "too_many_attempts": _l("Too many tries in a short time. Wait a minute, then try again."),
+    "request_too_large": _l("That upload is too large. Choose a smaller file."),
+    "csrf_failed": _l("This form was open too long or came from elsewhere. Reload the page and "
+                      "try again."),
+    "not_joined": _l("You have not joined a round on this phone yet. Scan the poster's QR code, "
+                     "or use your recovery code."),
+    "login_required": _l("Please log in as an organiser first."),
+    "login_failed": _l("That e-mail address and password do not match. Try again."),
+    "invalid_json": _l("The request was not valid JSON."),
+    "field_invalid": _l("A field has a wrong value: %(field)s."),
+    # organisers
+    "email_invalid": _l("That is not a valid e-mail address."),
+    "password_too_short": _l("Choose a password of at least %(minimum)s characters."),
+    "organiser_exists": _l("There is already an organiser with that e-mail address."),
+    # neighbourhoods
+    "neighbourhood_name_invalid": _l("Give the neighbourhood a name of 1 to 120 characters."),
+    "timezone_unknown": _l("We do not know the timezone \"%(timezone)s\". Use a name such as "
+                           "Europe/Amsterdam."),
+    "boundary_missing": _l("Choose a GeoJSON file with the neighbourhood's boundary."),
+    "boundary_not_json": _l("The boundary file is not GeoJSON (not valid JSON). Export it again "
+                            "as GeoJSON, for example from geojson.io."),
+    "boundary_wrong_type": _l("The boundary must be a Polygon or MultiPolygon (also inside a "
+                              "Feature or FeatureCollection); this file holds \"%(found)s\"."),
+    "boundary_empty": _l("The FeatureCollection holds no shapes. Draw the boundary first."),
+    "boundary_bad_coordinates": _l("The boundary's coordinates are not pairs of numbers."),
+    "boundary_out_of_range": _l("The coordinates are outside longitude -180…180 and latitude "
+                                "-90…90. Use WGS84 (EPSG:4326), not Dutch RD coordinates."),
+    "boundary_too_few_points": _l("Each ring of the boundary needs at least three corners."),
+    "boundary_not_closed": _l("The boundary is not closed: each ring must end at its first "
+                              "point."),
+    "boundary_self_intersecting": _l("The boundary crosses itself (%(detail)s). Redraw it so the "
+                                     "edges do not cross."),
+    "boundary_too_small": _l("The boundary is tiny (%(area)s m²). Check that you drew the whole "
+                             "neighbourhood."),
+    "boundary_too_large": _l("The boundary is very large (%(area_km2)s km²). Draw just the "
+                             "neighbourhood."),
+    # rounds
+    "round_name_invalid": _l("Give the round a name of 1 to 120 characters."),
+    "round_times_invalid": _l("Enter a start and an end time."),
+    "round_ends_before_start": _l("The round must end after it starts."),
+    "round_too_long": _l("A round can last at most 31 days."),
+    "rule_out_of_range": _l("The rule %(rule)s must be between %(low)s and %(high)s."),
+    "round_action_unknown": _l("Unknown action for a round."),
+    "round_state_conflict": _l("A round that is %(state)s cannot do \"%(action)s\"."),
+    "round_not_open": _l("This round has not opened yet. Try again when the organiser starts "
+                         "it."),
+    "round_ended": _l("This round has ended. Look out for the next one!"),
+    "join_code_unknown": _l("We do not know that join code. Check the poster and try again."),
+    # players
+    "display_name_invalid": _l("Choose a name of 1 to 24 letters, without special characters."),
+    "display_name_taken": _l("The name \"%(name)s\" is already taken in this neighbourhood. "
+                             "Choose another one, or use your recovery code if it is you."),
+    "team_invalid": _l("The team name is too long or has special characters."),
+    "recovery_code_unknown": _l("We do not know that recovery code. Check it and try again, or "
+                                "ask the organiser for a new one."),
+    "not_in_round": _l("One of you is not taking part in this round. Join via the poster "
+                       "first."),
+    # meetings
+    "pairing_code_unknown": _l("We do not know this code. Check the six characters, or ask your "
+                               "neighbour to show their code again."),
+    "pairing_code_expired": _l("This code has expired. Ask your neighbour to show their code "
+                               "again and scan the new one."),
+    "pairing_code_used": _l("This code has already been used. Ask your neighbour for their "
+                            "new code."),
+    "cannot_meet_yourself": _l("That is your own code! Scan the code on your neighbour's "
+                               "phone."),
+    "round_not_live": _l("The round is not running right now, so meetings do not count. Check "
+                         "the time on the poster."),
+    "too_far_apart": _l("Your phones seem to be %(metres)s m apart. Stand next to each other "
+                        "and try again."),
+}
+
+
+def message(code: str, params: dict[str, object] | None = None) -> str:
+    template = MESSAGES.get(code)
+    if template is None:
+        return gettext("Something went wrong (%(code)s). Try again.", code=code)
+    text = str(template)
+    if params:
+        try:
+            text = text % {k: v for k, v in params.items()}
+        except (KeyError, TypeError, ValueError):
+            pass
+    return text

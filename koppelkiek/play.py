@@ -1,0 +1,146 @@
+"""Resident pages: joining a round, the player page, recovery on a new phone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import Length, Optional
+
+from game.errors import GameError
+from game.players import current_round, enter_round, join, recover
+from game.rounds import by_join_code
+from koppelkiek.db import session as db_session
+from koppelkiek.extensions import limiter
+from koppelkiek.identity import current_player, now, set_player_cookie
+from koppelkiek.language import select_locale
+
+bp = Blueprint("play", __name__)
+
+
+class JoinForm(FlaskForm):
+    display_name = StringField(validators=[Length(max=200)])
+    team = StringField(validators=[Optional(), Length(max=200)])
+
+
+class RecoverForm(FlaskForm):
+    recovery_code = StringField(validators=[Length(max=64)])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(validators=[Length(max=64)])
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+@bp.get("/")
+def home() -> Any:
+    player = current_player()
+    if player is not None and current_round(db_session(), player) is not None:
+        return redirect(url_for("play.player_page"))
+    return render_template("home.html", form=CodeForm())
+
+
+@bp.post("/")
+def home_code() -> Any:
+    form = CodeForm()
+    if not form.validate_on_submit():
+        raise GameError("bad_request", 400)
+    rnd = by_join_code(db_session(), form.code.data or "")
+    if rnd is None:
+        return render_template("home.html", form=form, error="join_code_unknown"), 404
+    return redirect(url_for("play.join_page", join_code=rnd.join_code))
+
+
+@bp.get("/r/<join_code>")
+def join_page(join_code: str) -> Any:
+    s = db_session()
+    rnd = by_join_code(s, join_code)
+    if rnd is None:
+        raise GameError("join_code_unknown", 404)
+    player = current_player()
+    then = _safe_next(request.args.get("then"))
+    if player is not None and player.neighbourhood_id == rnd.neighbourhood_id:
+        enter_round(s, player, rnd, now())
+        s.commit()
+        return redirect(then or url_for("play.player_page"))
+    return render_template("join.html", rnd=rnd, form=JoinForm(), then=then)
+
+
+@bp.post("/r/<join_code>")
+@limiter.limit("20 per minute")
+def join_submit(join_code: str) -> Any:
+    s = db_session()
+    rnd = by_join_code(s, join_code)
+    if rnd is None:
+        raise GameError("join_code_unknown", 404)
+    form = JoinForm()
+    then = _safe_next(request.form.get("then"))
+    if not form.validate_on_submit():
+        raise GameError("bad_request", 400)
+    try:
+        joined = join(
+            s, rnd, display_name=form.display_name.data, team=form.team.data,
+            now=now(), language=select_locale(),
+        )
+    except GameError as exc:
+        if exc.code in ("display_name_invalid", "display_name_taken", "team_invalid"):
+            s.rollback()
+            return render_template(
+                "join.html", rnd=rnd, form=form, then=then, error=exc.code, params=exc.params
+            ), exc.status
+        raise
+    s.commit()
+    session["fresh_recovery"] = joined.recovery_code
+    response = redirect(url_for("play.welcome", then=then) if then else url_for("play.welcome"))
+    return set_player_cookie(response, joined.token)
+
+
+@bp.get("/welcome")
+def welcome() -> Any:
+    player = current_player()
+    if player is None:
+        return redirect(url_for("play.home"))
+    # Shown once: it is not stored anywhere readable.
+    code = session.pop("fresh_recovery", None)
+    then = _safe_next(request.args.get("then"))
+    if code is None:
+        return redirect(then or url_for("play.player_page"))
+    return render_template("welcome.html", player=player, recovery_code=code, then=then)
+
+
+@bp.get("/play")
+def player_page() -> Any:
+    player = current_player()
+    if player is None:
+        return render_template("not_joined.html"), 401
+    rnd = current_round(db_session(), player)
+    if rnd is None:
+        return render_template("not_joined.html"), 401
+    return render_template("player.html", player=player, rnd=rnd, now=now())
+
+
+@bp.get("/recover")
+def recover_page() -> Any:
+    return render_template("recover.html", form=RecoverForm())
+
+
+@bp.post("/recover")
+@limiter.limit("10 per minute")
+def recover_submit() -> Any:
+    form = RecoverForm()
+    if not form.validate_on_submit():
+        raise GameError("bad_request", 400)
+    s = db_session()
+    try:
+        _player, token = recover(s, form.recovery_code.data or "")
+    except GameError as exc:
+        return render_template("recover.html", form=form, error=exc.code), exc.status
+    s.commit()
+    return set_player_cookie(redirect(url_for("play.player_page")), token)

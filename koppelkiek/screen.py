@@ -1,0 +1,24 @@
+"""The community-centre screen: a full-screen page that keeps itself up to date."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, url_for
+
+from game.errors import GameError
+from game.models import Round
+from koppelkiek.db import session as db_session
+from koppelkiek.qr import public_url, svg
+
+bp = Blueprint("screen", __name__)
+
+
+@bp.get("/screen/<int:round_id>")
+def screen(round_id: int) -> Any:
+    rnd = db_session().get(Round, round_id)
+    if rnd is None:
+        raise GameError("not_found", 404)
+    join_url = public_url(url_for("play.join_page", join_code=rnd.join_code))
+    return render_template("screen.html", rnd=rnd, join_qr=svg(join_url, border=1),
+                           join_url=join_url)

@@ -1,0 +1,196 @@
+/* Koppelkiek player pages: rotating code, claims, live notices. No framework, old phones welcome. */
+(function () {
+  "use strict";
+  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
+  function api(method, url, data) {
+    return fetch(url, {
+      method: method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
+      body: data ? JSON.stringify(data) : undefined
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) {
+        return { ok: r.ok, status: r.status, body: body };
+      });
+    });
+  }
+
+  // Last known position, refreshed in the background when the person allows it.
+  var position = null;
+  function watchPosition() {
+    if (!navigator.geolocation) return;
+    navigator.geolocation.watchPosition(function (p) {
+      position = { lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy };
+      var hint = document.getElementById("geo-hint");
+      if (hint) hint.hidden = true;
+    }, function () {}, { enableHighAccuracy: true, maximumAge: 30000, timeout: 20000 });
+  }
+  function currentPosition(waitMs) {
+    return new Promise(function (resolve) {
+      if (position || !navigator.geolocation) return resolve(position);
+      var done = false;
+      setTimeout(function () { if (!done) { done = true; resolve(position); } }, waitMs);
+      navigator.geolocation.getCurrentPosition(function (p) {
+        position = { lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy };
+        if (!done) { done = true; resolve(position); }
+      }, function () { if (!done) { done = true; resolve(null); } },
+      { enableHighAccuracy: true, maximumAge: 30000, timeout: waitMs });
+    });
+  }
+  function withPosition(data, pos) {
+    if (pos) { data.lat = pos.lat; data.lon = pos.lon; data.accuracy = pos.accuracy; }
+    return data;
+  }
+
+  function toast(text) {
+    var box = document.getElementById("toasts");
+    if (!box) return;
+    var el = document.createElement("p");
+    el.className = "toast";
+    el.textContent = text;
+    box.appendChild(el);
+    while (box.children.length > 3) box.removeChild(box.firstChild);
+    setTimeout(function () { if (el.parentNode) el.parentNode.removeChild(el); }, 8000);
+  }
+
+  // Countdowns to a moment, e.g. the end of the round.
+  function tickCountdowns() {
+    var els = document.querySelectorAll("[data-countdown]");
+    for (var i = 0; i < els.length; i++) {
+      var left = Math.max(0, Math.floor((Date.parse(els[i].getAttribute("data-countdown")) - Date.now()) / 1000));
+      var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
+      els[i].textContent = (h ? h + ":" : "") + (h && m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
+    }
+  }
+  setInterval(tickCountdowns, 1000);
+  tickCountdowns();
+
+  // Live notices on the player's private room.
+  function connectSocket(onNotice) {
+    if (typeof io === "undefined") return null;
+    var socket = io({ transports: ["websocket", "polling"] });
+    socket.on("notice", onNotice);
+    return socket;
+  }
+
+  function metText(template, name, minutes) {
+    return template.replace("__NAME__", name).replace("__MIN__", String(minutes));
+  }
+
+  // "Show my code": a fresh code every 30 s while the page is visible.
+  var show = document.getElementById("show-code");
+  if (show) {
+    var timer = null, countdown = 30, tick = null;
+    var qrBox = document.getElementById("qr"), shortCode = document.getElementById("short-code");
+    var errorBox = document.getElementById("code-error");
+    watchPosition();
+    function refresh() {
+      clearTimeout(timer);
+      if (document.hidden) return;
+      api("POST", "/api/v1/pairing-codes", withPosition({}, position)).then(function (res) {
+        if (!res.ok) throw res;
+        errorBox.hidden = true;
+        shortCode.textContent = res.body.code.slice(0, 3) + " " + res.body.code.slice(3);
+        shortCode.setAttribute("data-code", res.body.code);
+        return fetch(res.body.qr_svg_url, { credentials: "same-origin" }).then(function (r) { return r.text(); })
+          .then(function (svg) {
+            qrBox.innerHTML = svg;
+            countdown = res.body.refresh_seconds || 30;
+            timer = setTimeout(refresh, countdown * 1000);
+          });
+      }).catch(function (res) {
+        errorBox.textContent = (res && res.body && res.body.error && res.body.error.message) || show.getAttribute("data-msg-error");
+        errorBox.hidden = false;
+        timer = setTimeout(refresh, 5000);
+      });
+    }
+    tick = setInterval(function () {
+      countdown = Math.max(0, countdown - 1);
+      document.getElementById("code-countdown").textContent = countdown;
+    }, 1000);
+    document.addEventListener("visibilitychange", function () {
+      if (document.hidden) clearTimeout(timer); else refresh();
+    });
+    refresh();
+    connectSocket(function (n) {
+      if (n.kind === "meeting") {
+        var met = document.getElementById("met");
+        met.textContent = show.getAttribute("data-msg-met").replace("__NAME__", n.partner);
+        met.hidden = false;
+        refresh();
+      }
+    });
+  }
+
+  function showClaim(res, template) {
+    var err = document.getElementById("claim-error"), met = document.getElementById("claim-met");
+    if (res.ok) {
+      var m = res.body.meeting;
+      var minutes = Math.max(1, Math.round((Date.parse(m.photo_due_by) - Date.now()) / 60000));
+      met.textContent = metText(template, m.partner.display_name, minutes);
+      met.hidden = false;
+      err.hidden = true;
+      var done = document.getElementById("claim-done");
+      if (done) done.hidden = false;
+    } else {
+      err.textContent = (res.body && res.body.error && res.body.error.message) || "Error " + res.status;
+      err.setAttribute("data-code", (res.body && res.body.error && res.body.error.code) || "");
+      err.hidden = false;
+    }
+    var status = document.getElementById("claim-status");
+    if (status) status.hidden = true;
+  }
+
+  // Opened from a QR code: claim by itself.
+  var claimBox = document.getElementById("claim");
+  if (claimBox) {
+    currentPosition(3000).then(function (pos) {
+      return api("POST", "/api/v1/meetings", withPosition({ code: claimBox.getAttribute("data-code") }, pos));
+    }).then(function (res) { showClaim(res, claimBox.getAttribute("data-msg-met")); });
+  }
+
+  // Typed code, with an in-page scanner where the browser has one.
+  var typed = document.getElementById("type-code");
+  if (typed) {
+    watchPosition();
+    var claimCode = function (code) {
+      currentPosition(3000).then(function (pos) {
+        return api("POST", "/api/v1/meetings", withPosition({ code: code }, pos));
+      }).then(function (res) { showClaim(res, typed.getAttribute("data-msg-met")); });
+    };
+    typed.addEventListener("submit", function (e) {
+      e.preventDefault();
+      claimCode(typed.elements.code.value);
+    });
+    if ("BarcodeDetector" in window && navigator.mediaDevices) {
+      var scanButton = document.getElementById("scan-camera");
+      scanButton.hidden = false;
+      scanButton.addEventListener("click", function () {
+        var video = document.getElementById("scanner");
+        var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+        navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
+          video.srcObject = stream; video.hidden = false; video.play();
+          var look = function () {
+            detector.detect(video).then(function (codes) {
+              var hit = codes.map(function (c) { return c.rawValue; }).filter(function (v) { return /\/m\/[A-Z0-9]+$/i.test(v); })[0];
+              if (hit) {
+                stream.getTracks().forEach(function (t) { t.stop(); });
+                video.hidden = true;
+                claimCode(hit.split("/m/").pop());
+              } else { setTimeout(look, 300); }
+            }).catch(function () { setTimeout(look, 500); });
+          };
+          look();
+        }).catch(function () { scanButton.hidden = true; });
+      });
+    }
+  }
+
+  // The player page: notices as toasts.
+  if (document.getElementById("player")) {
+    connectSocket(function (n) {
+      if (n.kind === "meeting") toast(n.partner + " ✓");
+    });
+  }
+})();
