@@ -81,7 +81,7 @@ def api_join() -> Any:
     if rnd is None:
         raise GameError("join_code_unknown", 404)
     joined = join(
-        s, rnd, display_name=text_field(data, "display_name"),
+        s, rnd, display_name=text_field(data, "display_name", required=False),
         team=text_field(data, "team", required=False), now=now(), language=select_locale(),
     )
     s.commit()

@@ -11,7 +11,7 @@ from wtforms.validators import Length, Optional
 
 from game.errors import GameError
 from game.players import current_round, enter_round, join, recover
-from game.rounds import by_join_code
+from game.rounds import by_join_code, can_join
 from koppelkiek.db import session as db_session
 from koppelkiek.extensions import limiter
 from koppelkiek.identity import current_player, now, set_player_cookie
@@ -70,6 +70,7 @@ def join_page(join_code: str) -> Any:
         enter_round(s, player, rnd, now())
         s.commit()
         return redirect(then or url_for("play.player_page"))
+    can_join(rnd)  # say so before someone types a name for nothing
     return render_template("join.html", rnd=rnd, form=JoinForm(), then=then)
 
 
