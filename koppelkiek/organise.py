@@ -68,8 +68,8 @@ class RoundForm(FlaskForm):
     name = StringField(validators=[InputRequired(), Length(max=120)])
     starts = DateTimeLocalField(format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
     ends = DateTimeLocalField(format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
-    moderation_mode = SelectField(choices=[(m, m) for m in MODERATION_MODES], default="post")
-    leaderboard = SelectField(choices=[(m, m) for m in LEADERBOARD_MODES], default="visible")
+    moderation_mode = SelectField(choices=list(MODERATION_MODES), default="post")
+    leaderboard = SelectField(choices=list(LEADERBOARD_MODES), default="visible")
     require_location = BooleanField(default=True)
 
 

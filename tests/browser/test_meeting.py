@@ -1,0 +1,97 @@
+"""Issue 3 in a real browser: two phones meet by scanning a rotating, single-use QR code."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import SPOT_A, SPOT_B, Server, decode_qr
+
+pytestmark = pytest.mark.browser
+
+
+def socket_io_connected(page: Any) -> list[str]:
+    """Collect the Socket.IO frames a page receives; "40..." means the server let it in."""
+    frames: list[str] = []
+
+    def on_socket(ws: Any) -> None:
+        ws.on("framereceived", lambda payload: frames.append(
+            payload if isinstance(payload, str) else payload.decode(errors="replace")))
+
+    page.on("websocket", on_socket)
+    return frames
+
+
+def wait_for_connect(page: Any, frames: list[str], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not any(f.startswith("40") for f in frames):
+        assert time.monotonic() < deadline, f"no Socket.IO connect; frames seen: {frames}"
+        page.wait_for_timeout(50)
+
+
+def join(page: Any, name: str) -> None:
+    """On a join page: choose a name, then continue past the recovery code."""
+    expect(page).to_have_url(re.compile(r"/r/[A-Z0-9]+"))
+    page.fill("#display_name", name)
+    page.get_by_role("button", name=re.compile("Doe mee|Join the game")).click()
+    expect(page).to_have_url(re.compile(r"/welcome"))
+    expect(page.get_by_test_id("recovery-code")).to_be_visible()
+    page.click("#continue")
+
+
+def test_two_phones_meet_by_scanning_a_code_and_the_code_works_once(
+    server: Server, phone: Any, screenshots: Path, tmp_path: Path,
+) -> None:
+    rnd = server.live_round("Tolsteeg", tmp_path)
+
+    # A joins from the join link and opens "show my code".
+    a = phone(SPOT_A).new_page()
+    a_frames = socket_io_connected(a)
+    a.goto(f"{server.url}/r/{rnd['join_code']}")
+    join(a, "Fatma")
+    expect(a).to_have_url(re.compile(r"/play$"))
+    a.get_by_role("link", name=re.compile("Laat mijn code zien|Show my code")).click()
+    expect(a).to_have_url(re.compile(r"/meet$"))
+    short_code = a.get_by_test_id("short-code")
+    expect(short_code).to_have_attribute("data-code", re.compile(r"^[A-Z0-9]{6}$"))
+    qr = a.get_by_test_id("qr")
+    expect(qr.locator("svg")).to_be_visible()
+    wait_for_connect(a, a_frames)
+    a.evaluate("window.__sameDocument = true")
+    a.screenshot(path=screenshots / "phone-show-code.png", full_page=True)
+
+    # The test reads the code from the pixels, as B's camera app would.
+    url = decode_qr(qr.screenshot())
+    assert url == f"{server.url}/m/{short_code.get_attribute('data-code')}", url
+
+    # B has not joined: the scan leads through joining, and the claim then completes by itself.
+    b = phone(SPOT_B).new_page()
+    b.goto(url)
+    expect(b).to_have_url(re.compile(r"/r/[A-Z0-9]+\?then=%2Fm%2F|/r/[A-Z0-9]+\?then=/m/"))
+    join(b, "Jan")
+    expect(b).to_have_url(url)
+    met = b.get_by_test_id("claim-met")
+    expect(met).to_be_visible()
+    expect(met).to_contain_text("Fatma")
+    expect(b.get_by_test_id("claim-error")).to_be_hidden()
+    b.screenshot(path=screenshots / "phone-met.png", full_page=True)
+
+    # A hears of it on the private Socket.IO room, without a reload.
+    expect(a.locator("#met")).to_be_visible()
+    expect(a.locator("#met")).to_contain_text("Jan")
+    assert a.evaluate("window.__sameDocument") is True
+    # ...and A's page moves on to a fresh code at once.
+    expect(short_code).not_to_have_attribute("data-code", url.rsplit("/", 1)[1])
+
+    # The same QR code a second time: used up, with its own message.
+    b.goto(url)
+    error = b.get_by_test_id("claim-error")
+    expect(error).to_be_visible()
+    expect(error).to_have_attribute("data-code", "pairing_code_used")
+    expect(error).not_to_be_empty()
+    expect(met).to_be_hidden()
