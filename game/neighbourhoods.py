@@ -142,7 +142,9 @@ def outline_svg(geojson: str, width: int = 320) -> dict[str, object]:
     parts: list[str] = []
     for poly in polys:
         for ring in [poly.exterior, *poly.interiors]:
-            pts = [f"{(x - minx) * kx * scale:.1f},{(maxy - y) * scale:.1f}" for x, y in ring.coords]
+            pts = [
+                f"{(x - minx) * kx * scale:.1f},{(maxy - y) * scale:.1f}" for x, y in ring.coords
+            ]
             parts.append("M" + " L".join(pts) + " Z")
     return {
         "view_box": f"-4 -4 {w * scale + 8:.1f} {h * scale + 8:.1f}",

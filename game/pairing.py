@@ -1,4 +1,4 @@
-"""Pairing codes: single use, 60 s of life, renewed every 30 s while a player's code page is open."""
+"""Pairing codes: single use, 60 s of life, renewed every 30 s while the code page is open."""
 
 from __future__ import annotations
 

@@ -127,7 +127,7 @@ def participation(session: Session, player_id: int, round_id: int) -> Participat
 
 
 def current_round(session: Session, player: Player) -> Round | None:
-    """The round a player plays now: the newest one they joined that has not ended, else the newest."""
+    """The newest round a player joined that has not ended, else the newest one."""
     rounds = list(
         session.scalars(
             select(Round)

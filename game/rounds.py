@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -99,8 +99,8 @@ def create_round(
     rnd = Round(
         neighbourhood_id=hood.id,
         name=name,
-        starts_at=spec.starts_at,
-        ends_at=spec.ends_at,
+        starts_at=spec.starts_at.astimezone(UTC),
+        ends_at=spec.ends_at.astimezone(UTC),
         state="draft",
         join_code=code,
         seq=0,

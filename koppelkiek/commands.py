@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from game.errors import GameError
-from game.models import Neighbourhood, Organiser, Player, Round
+from game.models import Neighbourhood, Organiser, Round
 from game.neighbourhoods import create_neighbourhood
 from game.organisers import audit, create_organiser, grant
 from game.players import join
@@ -55,11 +55,13 @@ def _base_url() -> str:
 @with_appcontext
 def init_command() -> None:
     """Create the instance folder, secret key and database (safe to repeat)."""
+    Path(current_app.config["INSTANCE"]).mkdir(parents=True, exist_ok=True)
     upgrade(db.engine(current_app))
     click.echo(f"Instance ready in {current_app.config['INSTANCE']}")
 
 
 def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(text)
@@ -84,7 +86,7 @@ def demo_command(if_empty: bool) -> None:
             _print_demo(s, login_file)
             return
         now = _now()
-        email = f"demo{'' if not existing else existing}@koppelkiek.invalid"
+        email = f"demo{existing or ''}@koppelkiek.invalid"
         password = secrets.token_urlsafe(12)
         organiser = create_organiser(s, email, password, now)
         hood = create_neighbourhood(

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g, make_response, redirect, request, url_for
+from flask import (
+    Flask,
+    current_app,
+    g,
+    has_request_context,
+    make_response,
+    redirect,
+    request,
+    url_for,
+)
 
 LANGUAGES = ("nl", "en")
 COOKIE = "kk_lang"
 
 
 def select_locale() -> str:
+    if not has_request_context():  # the CLI
+        return str(current_app.config.get("BABEL_DEFAULT_LOCALE", "nl"))
     chosen = request.cookies.get(COOKIE)
     if chosen in LANGUAGES:
         return chosen

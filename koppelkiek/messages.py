@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 MESSAGES: dict[str, Any] = {
     # general
@@ -90,8 +92,7 @@ def message(code: str, params: dict[str, object] | None = None) -> str:
         return gettext("Something went wrong (%(code)s). Try again.", code=code)
     text = str(template)
     if params:
-        try:
-            text = text % {k: v for k, v in params.items()}
-        except (KeyError, TypeError, ValueError):
-            pass
+        # A message without that placeholder keeps its plain text.
+        with suppress(KeyError, TypeError, ValueError):
+            text = text % dict(params)
     return text

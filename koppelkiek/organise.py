@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -82,7 +82,9 @@ class ActionForm(FlaskForm):
 
 
 def _form_errors(form: FlaskForm) -> list[str]:
-    return [f"{name}: {', '.join(errs)}" for name, errs in form.errors.items() if name != "csrf_token"]
+    return [
+        f"{name}: {', '.join(errs)}" for name, errs in form.errors.items() if name != "csrf_token"
+    ]
 
 
 @bp.get("/login")
@@ -269,7 +271,7 @@ def round_rules(round_id: int) -> Any:
         raise GameError("round_ends_before_start", 422)
     before = {c: getattr(rnd, c) for c, _, _ in RULES}
     rnd.name = " ".join((form.name.data or rnd.name).split())[:120] or rnd.name
-    rnd.starts_at, rnd.ends_at = starts, ends
+    rnd.starts_at, rnd.ends_at = starts.astimezone(UTC), ends.astimezone(UTC)
     apply_rules(rnd, _rules_from(form))
     after = {c: getattr(rnd, c) for c, _, _ in RULES}
     audit(s, organiser, "round_rules", now(), neighbourhood_id=rnd.neighbourhood_id,

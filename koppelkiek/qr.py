@@ -30,4 +30,5 @@ def svg(data: str, *, border: int = 2) -> str:
     text = out.getvalue().decode()
     text = text[text.index("<svg") :]
     # Let CSS size it, and keep the modules sharp when scaled.
-    return re.sub(r'<svg width="[^"]*" height="[^"]*"', '<svg shape-rendering="crispEdges"', text, 1)
+    size = re.compile(r'<svg width="[^"]*" height="[^"]*"')
+    return size.sub('<svg shape-rendering="crispEdges"', text, count=1)

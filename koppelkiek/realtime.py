@@ -8,7 +8,6 @@ from typing import Any
 from flask import Flask, request
 from flask import session as socket_session
 from flask_socketio import SocketIO, emit, join_room, leave_room
-
 from sqlalchemy.orm import Session
 
 from game.events import Event, MeetingMade, Notice, RoundChanged

@@ -203,3 +203,12 @@ class World:
 @pytest.fixture
 def world(app: Flask, clock: Clock) -> World:
     return World(app, clock).seed()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: Any) -> None:
+    """In CI nothing may be skipped: a skipped browser, PostgreSQL or Redis test is a failure."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if IN_CI and skipped:
+        terminalreporter.write_line(f"CI: {len(skipped)} tests were skipped; that fails the run.",
+                                    red=True)
+        terminalreporter._session.exitstatus = 1

@@ -1,7 +1,7 @@
 """game tables: organisers, neighbourhoods, rounds, players, pairing codes, meetings
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-26 06:49:22.893968
 """
 
@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import game.models
-
 
 revision = '0001'
 down_revision = None

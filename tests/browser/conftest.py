@@ -8,6 +8,7 @@ skipped locally and fail in CI (`need()`).
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
@@ -23,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import zxingcpp
+from PIL import Image, ImageOps
 
 from tests.conftest import HOOGRAVEN, ROOT, need
 
@@ -125,6 +128,7 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    need(os.path.exists(CHROMIUM), f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     instance = tmp_path_factory.mktemp("browser-instance")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -206,13 +210,12 @@ def screenshots() -> Path:
 
 
 def decode_qr(png: bytes) -> str:
-    """Read the one QR code in a screenshot with zxing-cpp, as a phone camera would."""
-    import io
+    """Read the one QR code in a screenshot with zxing-cpp, as a phone camera would.
 
-    import zxingcpp
-    from PIL import Image, ImageOps
-
+    A white margin is added first: a camera sees the paper or the screen around the code.
+    """
     image = ImageOps.expand(Image.open(io.BytesIO(png)).convert("RGB"), border=40, fill="white")
-    found = [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
+    found = [r.text for r in zxingcpp.read_barcodes(image)
+             if r.format == zxingcpp.BarcodeFormat.QRCode]
     assert len(found) == 1, f"expected one QR code in the screenshot, found {found}"
     return found[0]
