@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from game.codes import new_code, normalise
+from game.codes import new_code, normalise, well_formed
 from game.errors import GameError
 from game.events import RoundChanged
 from game.models import Neighbourhood, Round, RoundEvent
@@ -137,4 +137,7 @@ def can_join(rnd: Round) -> None:
 
 
 def by_join_code(session: Session, typed: str) -> Round | None:
-    return session.scalar(select(Round).where(Round.join_code == normalise(typed)))
+    code = normalise(typed)
+    if not well_formed(code, JOIN_CODE_LENGTH):
+        return None
+    return session.scalar(select(Round).where(Round.join_code == code))

@@ -38,7 +38,17 @@ def refusal(code: str, status: int, params: dict[str, object] | None = None) -> 
     return render_template("error.html", code=code, message=text, status=status), status
 
 
+def _no_nul_bytes() -> Any:
+    """NUL never belongs in text, and PostgreSQL refuses it: turn it away at the door."""
+    fields = [request.path, *request.args.values(), *request.form.values()]
+    if any("\x00" in value for value in fields):
+        return refusal("bad_request", 400)
+    return None
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_no_nul_bytes)
+
     @app.errorhandler(GameError)
     def game_error(exc: GameError) -> Any:
         return refusal(exc.code, exc.status, exc.params)

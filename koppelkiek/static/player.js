@@ -88,7 +88,10 @@
     function refresh() {
       clearTimeout(timer);
       if (document.hidden) return;
-      api("POST", "/api/v1/pairing-codes", withPosition({}, position)).then(function (res) {
+      // The first code waits a moment for a position, so the distance check can work.
+      currentPosition(1500).then(function (pos) {
+        return api("POST", "/api/v1/pairing-codes", withPosition({}, pos));
+      }).then(function (res) {
         if (!res.ok) throw res;
         errorBox.hidden = true;
         shortCode.textContent = res.body.code.slice(0, 3) + " " + res.body.code.slice(3);
@@ -140,6 +143,8 @@
     }
     var status = document.getElementById("claim-status");
     if (status) status.hidden = true;
+    var heading = document.getElementById("claim-heading");
+    if (heading) heading.textContent = heading.getAttribute(res.ok ? "data-done" : "data-failed");
   }
 
   // Opened from a QR code: claim by itself.

@@ -24,6 +24,8 @@ JSON_ENDPOINTS: list[tuple[str, str, Any]] = [
     ("DELETE", "/api/v1/nothing", None),
     ("POST", "/api/v1/pairing-codes", {"lat": "x"}),
     ("POST", "/api/v1/meetings", {"code": 123}),
+    ("POST", "/api/v1/join", {"join_code": "\u0000AB", "display_name": "x"}),
+    ("POST", "/api/v1/meetings", {"code": "\u0000ABCDE"}),
 ]
 
 
@@ -65,6 +67,8 @@ HTML_POSTS: list[tuple[str, dict[str, Any]]] = [
     ("/recover", {"recovery_code": "x" * 100}),
     ("/organise/login", {"email": "", "password": ""}),
     ("/organise/login", {"email": "a" * 400, "password": "x"}),
+    ("/organise/login", {"email": "a\x00@b.nl", "password": "x"}),
+    ("/recover", {"recovery_code": "AB\x00"}),
 ]
 
 
@@ -83,8 +87,7 @@ def test_html_forms(world: World, path: str, form: dict[str, Any]) -> None:
 CONSOLE_POSTS: list[tuple[str, dict[str, Any]]] = [
     ("/organise/neighbourhoods/new", {"name": "", "timezone": "x"}),
     ("/organise/neighbourhoods/new", {"name": "Buurt", "timezone": "Europe/Amsterdam"}),
-    ("/organise/neighbourhoods/new", {"name": "Buurt", "boundary": (io.BytesIO(b"\xff\xfe"),
-                                                                      "b.geojson")}),
+    ("/organise/neighbourhoods/new", {"name": "Buurt", "boundary": b"\xff\xfe"}),
     ("/organise/neighbourhoods/{slug}/rounds", {"name": "R", "starts": "gisteren", "ends": "x"}),
     ("/organise/neighbourhoods/{slug}/rounds", {"name": "R", "starts": "2026-06-13T15:00",
                                                  "ends": "2026-06-13T16:00",
@@ -106,7 +109,9 @@ def test_console_forms(world: World, path: str, form: dict[str, Any]) -> None:
     org = world.organiser_client()
     path = path.replace("{slug}", world.hood_slug).replace("{round}", str(world.round_id))
     token = csrf_from(org.get("/organise/").get_data(as_text=True))
-    res = org.post(path, data={**form, "csrf_token": token}, content_type="multipart/form-data")
+    files = {k: (io.BytesIO(v), "b.geojson") for k, v in form.items() if isinstance(v, bytes)}
+    res = org.post(path, data={**form, **files, "csrf_token": token},
+                   content_type="multipart/form-data")
     if res.status_code in (302, 303):
         # The rules form answers a mistake by going back to the page with the message.
         follow = org.get(res.headers["Location"])
