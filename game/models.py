@@ -8,11 +8,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -227,3 +229,60 @@ class Meeting(Base):
     b_accuracy_m: Mapped[float | None] = mapped_column(Float)
     player_a: Mapped[Player] = relationship(foreign_keys=[player_a_id])
     player_b: Mapped[Player] = relationship(foreign_keys=[player_b_id])
+
+
+class Photo(Base):
+    """The photo of one meeting. Only derived, metadata-free JPEGs are kept, never the original."""
+
+    __tablename__ = "photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), unique=True
+    )
+    uploader_id: Mapped[int | None] = mapped_column(
+        ForeignKey("players.id", ondelete="SET NULL"), index=True
+    )
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # 64-bit dHash stored signed, as databases have no unsigned BIGINT.
+    dhash: Mapped[int] = mapped_column(BigInteger)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    time_source: Mapped[str] = mapped_column(String(8))  # exif | upload
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    location_source: Mapped[str | None] = mapped_column(String(8))  # exif | browser
+    flags: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(16))  # accepted | pending_review | rejected
+    reason: Mapped[str | None] = mapped_column(String(200))
+    consent_a: Mapped[bool | None] = mapped_column(Boolean)
+    consent_b: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    meeting: Mapped[Meeting] = relationship()
+    images: Mapped[list[PhotoImage]] = relationship(
+        back_populates="photo", cascade="all, delete-orphan"
+    )
+
+
+class PhotoImage(Base):
+    __tablename__ = "photo_images"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # display | thumb
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    photo: Mapped[Photo] = relationship(back_populates="images")
+
+
+class UploadAttempt(Base):
+    """An Idempotency-Key that already succeeded: a retry gets the first answer."""
+
+    __tablename__ = "upload_attempts"
+    __table_args__ = (UniqueConstraint("player_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    player_id: Mapped[int] = mapped_column(ForeignKey("players.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(80))
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

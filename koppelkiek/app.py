@@ -10,7 +10,18 @@ from flask import Flask, jsonify
 from flask_babel import get_locale
 
 import templates
-from koppelkiek import api, config, errors, language, meet, organise, play, realtime, screen
+from koppelkiek import (
+    api,
+    config,
+    errors,
+    language,
+    meet,
+    organise,
+    photos,
+    play,
+    realtime,
+    screen,
+)
 from koppelkiek.commands import register as register_cli
 from koppelkiek.db import db
 from koppelkiek.extensions import babel, csrf, limiter
@@ -46,10 +57,11 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     language.init_app(app)
 
-    for module in (play, meet, organise, api, screen):
+    for module in (play, meet, organise, api, photos, screen):
         app.register_blueprint(module.bp)
     # The API checks CSRF itself: only for cookie-authenticated calls (identity.check_api_csrf).
     csrf.exempt(api.bp)
+    csrf.exempt(photos.upload)
     register_cli(app)
     app.jinja_env.globals.update(error_message=message, current_locale=lambda: str(get_locale()))
 

@@ -81,6 +81,30 @@ MESSAGES: dict[str, Any] = {
                                "phone."),
     "round_not_live": _l("The round is not running right now, so meetings do not count. Check "
                          "the time on the poster."),
+    # photos
+    "photo_missing": _l("No photo arrived. Take the photo again and send it."),
+    "photo_too_large": _l("That photo is too large to send. Take a new photo with the camera "
+                          "button and send that one."),
+    "unsupported_type": _l("That is not a photo we can read. Send a JPEG, PNG, HEIC or WebP "
+                           "photo from your camera."),
+    "image_too_large": _l("That picture has far too many pixels. Take a normal photo with your "
+                          "phone's camera."),
+    "image_broken": _l("That photo arrived damaged, perhaps because the connection broke. Try "
+                       "sending it again."),
+    "image_too_small": _l("That picture is too small. Take a real photo with the camera."),
+    "no_location": _l("Your phone didn't share its location. Allow location for this site and "
+                      "try again."),
+    "outside_neighbourhood": _l("This photo was taken outside the neighbourhood. Take your "
+                                "photo inside the game area."),
+    "photo_not_from_meeting": _l("This photo was not taken during your meeting. Take a new "
+                                 "photo together now."),
+    "meeting_expired": _l("The time for this meeting's photo has passed. Meet again: scan a "
+                          "new code."),
+    "meeting_has_photo": _l("This meeting already has its photo. Go and meet someone new!"),
+    "not_your_meeting": _l("This is not your meeting. Only the two people who met can send its "
+                           "photo."),
+    "duplicate_photo": _l("This photo (or one very like it) was already sent in this round. "
+                          "Take a new photo together."),
     "too_far_apart": _l("Your phones seem to be %(metres)s m apart. Stand next to each other "
                         "and try again."),
 }

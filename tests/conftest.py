@@ -162,14 +162,15 @@ class World:
     round_id: int = 0
     join_code: str = ""
 
-    def seed(self, boundary: dict[str, Any] = HOOGRAVEN, state: str = "live") -> World:
+    def seed(self, boundary: dict[str, Any] = HOOGRAVEN, state: str = "live",
+             timezone: str = "Europe/Amsterdam", **rules: Any) -> World:
         now = self.clock()
         with db.sessions(self.app)() as s:
             org = create_organiser(s, self.organiser_email, self.organiser_password, now)
             hood = create_neighbourhood(s, name="Hoograven", boundary=json.dumps(boundary),
-                                        now=now, organiser=org)
+                                        now=now, organiser=org, timezone=timezone)
             rnd = create_round(s, hood, RoundSpec("Zomerronde", now - timedelta(minutes=10),
-                                                  now + timedelta(hours=3)), now)
+                                                  now + timedelta(hours=3)), now, rules)
             if state in ("live", "paused", "ended"):
                 change_state(s, rnd, "start", now)
             if state in ("paused",):

@@ -121,6 +121,9 @@
         var met = document.getElementById("met");
         met.textContent = show.getAttribute("data-msg-met").replace("__NAME__", n.partner);
         met.hidden = false;
+        var toPhoto = document.getElementById("met-photo");
+        toPhoto.href = "/meetings/" + n.meeting_id;
+        toPhoto.hidden = false;
         refresh();
       }
     });
@@ -136,6 +139,8 @@
       err.hidden = true;
       var done = document.getElementById("claim-done");
       if (done) done.hidden = false;
+      var toPhoto = document.getElementById("to-photo");
+      if (toPhoto) toPhoto.href = "/meetings/" + m.id;
     } else {
       err.textContent = (res.body && res.body.error && res.body.error.message) || "Error " + res.status;
       err.setAttribute("data-code", (res.body && res.body.error && res.body.error.code) || "");
@@ -190,6 +195,69 @@
         }).catch(function () { scanButton.hidden = true; });
       });
     }
+  }
+
+  // The photo: preview, then an upload with progress; retries reuse the attempt's key.
+  var photoForm = document.getElementById("photo-form");
+  if (photoForm) {
+    watchPosition();
+    var input = document.getElementById("photo-input"), preview = document.getElementById("photo-preview");
+    var sendButton = document.getElementById("photo-send"), progress = document.getElementById("photo-progress");
+    var photoError = document.getElementById("photo-error"), photoDone = document.getElementById("photo-done");
+    var photoStatus = document.getElementById("photo-status");
+    var attemptKey = null, tries = 0;
+    var newKey = function () {
+      return (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2);
+    };
+    input.addEventListener("change", function () {
+      if (!input.files || !input.files[0]) return;
+      attemptKey = newKey();  // a new picture is a new attempt
+      preview.src = URL.createObjectURL(input.files[0]);
+      preview.hidden = false; sendButton.hidden = false; photoError.hidden = true;
+    });
+    var send = function () {
+      if (!input.files || !input.files[0]) return;
+      sendButton.disabled = true; photoError.hidden = true;
+      progress.hidden = false; progress.value = 0;
+      photoStatus.textContent = photoForm.getAttribute("data-msg-sending"); photoStatus.hidden = false;
+      currentPosition(3000).then(function (pos) {
+        var data = new FormData();
+        data.append("photo", input.files[0]);
+        if (pos) { data.append("lat", pos.lat); data.append("lon", pos.lon); data.append("accuracy", pos.accuracy); }
+        var xhr = new XMLHttpRequest();
+        xhr.open("POST", "/api/v1/meetings/" + photoForm.getAttribute("data-meeting-id") + "/photo");
+        xhr.setRequestHeader("X-CSRFToken", csrf);
+        xhr.setRequestHeader("Idempotency-Key", attemptKey);
+        xhr.setRequestHeader("Accept", "application/json");
+        xhr.upload.onprogress = function (e) { if (e.lengthComputable) progress.value = Math.round(100 * e.loaded / e.total); };
+        xhr.onload = function () {
+          var body = {};
+          try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
+          sendButton.disabled = false; photoStatus.hidden = true; progress.hidden = true;
+          if (xhr.status === 201) {
+            photoDone.textContent = photoForm.getAttribute(body.photo.status === "accepted" ? "data-msg-done" : "data-msg-pending");
+            photoDone.setAttribute("data-status", body.photo.status);
+            photoDone.hidden = false; sendButton.hidden = true;
+            preview.src = body.photo.display_url;
+          } else {
+            photoError.textContent = (body.error && body.error.message) || ("Error " + xhr.status);
+            photoError.setAttribute("data-code", (body.error && body.error.code) || "");
+            photoError.hidden = false;
+          }
+        };
+        xhr.onerror = function () {
+          // A bad connection: try again quietly with the same key, then let the person decide.
+          tries += 1;
+          if (tries < 3) { setTimeout(send, 1500 * tries); return; }
+          tries = 0; sendButton.disabled = false; progress.hidden = true; photoStatus.hidden = true;
+          photoError.textContent = photoForm.getAttribute("data-msg-offline");
+          photoError.setAttribute("data-code", "offline");
+          photoError.hidden = false;
+        };
+        xhr.send(data);
+      });
+    };
+    photoForm.addEventListener("submit", function (e) { e.preventDefault(); send(); });
   }
 
   // The player page: notices as toasts.

@@ -1,0 +1,164 @@
+"""Photos: a meeting becomes a verified photo, or a clear refusal. Scoring slots in here."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from game.errors import GameError
+from game.events import Event, Notice
+from game.models import Meeting, Photo, PhotoImage, Player, Round
+from game.neighbourhoods import boundary_of
+from uploads import Intake, Position, choose_location, hamming, to_utc
+
+EARLIEST_BEFORE_MEETING = timedelta(minutes=5)
+LATEST_AFTER_NOW = timedelta(minutes=2)
+NEAR_DUPLICATE_BITS = 6  # of 64: a re-save or small crop, not another picture
+DISAGREE_M = 200.0
+
+
+@dataclass(frozen=True)
+class Recorded:
+    photo: Photo
+    events: list[Event]
+
+
+def signed64(value: int) -> int:
+    return value - (1 << 64) if value >= (1 << 63) else value
+
+
+def meeting_for_photo(session: Session, player: Player, meeting_id: int, now: datetime) -> Meeting:
+    """Checks that need no image: run them before spending CPU on one."""
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise GameError("not_found", 404)
+    if player.id not in (meeting.player_a_id, meeting.player_b_id):
+        raise GameError("not_your_meeting", 403)
+    if player.banned:
+        raise GameError("not_in_round", 403)
+    if session.scalar(select(Photo.id).where(Photo.meeting_id == meeting.id)):
+        raise GameError("meeting_has_photo", 409)
+    if now > meeting.photo_due_by:
+        raise GameError("meeting_expired", 410)
+    return meeting
+
+
+def _check_duplicates(session: Session, round_id: int, sha256: str, dhash: int) -> None:
+    rows = session.execute(select(Photo.sha256, Photo.dhash).where(Photo.round_id == round_id))
+    for other_sha, other_dhash in rows:
+        if other_sha == sha256 or hamming(other_dhash, dhash) <= NEAR_DUPLICATE_BITS:
+            raise GameError("duplicate_photo", 409)
+
+
+def _has_photo(session: Session, round_id: int, player_id: int) -> bool:
+    return bool(
+        session.scalar(
+            select(Photo.id)
+            .join(Meeting, Meeting.id == Photo.meeting_id)
+            .where(
+                Photo.round_id == round_id,
+                or_(Meeting.player_a_id == player_id, Meeting.player_b_id == player_id),
+            )
+            .limit(1)
+        )
+    )
+
+
+def record_photo(
+    session: Session,
+    player: Player,
+    meeting: Meeting,
+    intake: Intake,
+    browser: Position | None,
+    now: datetime,
+) -> Recorded:
+    """Check place, time and duplicates, then store the photo and its derived images."""
+    rnd = session.get(Round, meeting.round_id)
+    assert rnd is not None
+    hood = rnd.neighbourhood
+    facts = intake.facts
+    position, source, disagree = choose_location(
+        facts.exif_position, browser, max_browser_accuracy_m=rnd.max_browser_accuracy_m,
+        disagree_m=DISAGREE_M,
+    )
+    if position is None and rnd.require_location:
+        raise GameError("no_location", 422)
+    if position is not None and not boundary_of(hood.boundary_geojson).contains(
+        position.lat, position.lon
+    ):
+        raise GameError("outside_neighbourhood", 422)
+    taken = to_utc(facts.taken_at, hood.timezone)
+    time_source = "exif" if taken is not None else "upload"
+    taken = taken or now
+    earliest = max(meeting.met_at - EARLIEST_BEFORE_MEETING, rnd.starts_at)
+    if not earliest <= taken <= min(now + LATEST_AFTER_NOW, rnd.ends_at + LATEST_AFTER_NOW):
+        raise GameError("photo_not_from_meeting", 422)
+    dhash = signed64(facts.dhash)
+    _check_duplicates(session, rnd.id, facts.sha256, dhash)
+
+    flags = []
+    if source == "browser":
+        flags.append("browser_location")
+    if disagree:
+        flags.append("positions_disagree")
+    if not _has_photo(session, rnd.id, meeting.player_a_id) or not _has_photo(
+        session, rnd.id, meeting.player_b_id
+    ):
+        flags.append("new_player")
+    photo = Photo(
+        round_id=rnd.id,
+        meeting_id=meeting.id,
+        uploader_id=player.id,
+        sha256=facts.sha256,
+        dhash=dhash,
+        taken_at=taken,
+        time_source=time_source,
+        lat=position.lat if position else None,
+        lon=position.lon if position else None,
+        accuracy_m=position.accuracy_m if position else None,
+        location_source=source,
+        flags=",".join(flags),
+        status="accepted" if rnd.moderation_mode == "post" else "pending_review",
+        created_at=now,
+    )
+    images = intake.images
+    for kind, data, (width, height) in (
+        ("display", images.display, images.display_size),
+        ("thumb", images.thumb, images.thumb_size),
+    ):
+        photo.images.append(
+            PhotoImage(kind=kind, content_hash=_content_hash(data), width=width, height=height,
+                       data=data)
+        )
+    session.add(photo)
+    session.flush()
+    events: list[Event] = [
+        Notice(pid, "photo", {"photo_id": photo.id, "meeting_id": meeting.id,
+                              "status": photo.status})
+        for pid in (meeting.player_a_id, meeting.player_b_id)
+    ]
+    return Recorded(photo, events)
+
+
+def _content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def image(photo: Photo, kind: str) -> PhotoImage:
+    return next(i for i in photo.images if i.kind == kind)
+
+
+def on_wall(photo: Photo) -> bool:
+    """The public wall: accepted, and both people said yes."""
+    return photo.status == "accepted" and bool(photo.consent_a) and bool(photo.consent_b)
+
+
+def may_see(photo: Photo, player: Player | None) -> bool:
+    if on_wall(photo):
+        return True
+    meeting = photo.meeting
+    return player is not None and player.id in (meeting.player_a_id, meeting.player_b_id)

@@ -1,0 +1,139 @@
+"""Photo upload, the meeting page, and serving derived images at content-hash URLs."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from game.errors import GameError
+from game.models import Meeting, Photo, PhotoImage, UploadAttempt
+from game.photos import image, may_see, meeting_for_photo, on_wall, record_photo
+from koppelkiek import realtime
+from koppelkiek.darkroom import develop
+from koppelkiek.db import session as db_session
+from koppelkiek.identity import check_api_csrf, current_player, now, require_player
+from uploads import IntakeError, Position, take_in
+
+bp = Blueprint("photos", __name__)
+
+INTAKE_STATUS = {
+    "unsupported_type": 415,
+    "image_too_large": 422,
+    "image_broken": 422,
+    "image_too_small": 422,
+}
+KEY_MAX = 80
+
+
+def photo_json(photo: Photo) -> dict[str, Any]:
+    return {
+        "id": photo.id,
+        "status": photo.status,
+        "location_source": photo.location_source,
+        "taken_at": photo.taken_at.isoformat(),
+        "thumb_url": url_for("photos.image_file", content_hash=image(photo, "thumb").content_hash),
+        "display_url": url_for("photos.image_file",
+                               content_hash=image(photo, "display").content_hash),
+    }
+
+
+def _browser_position() -> Position | None:
+    try:
+        lat, lon = float(request.form["lat"]), float(request.form["lon"])
+        accuracy = float(request.form["accuracy"]) if request.form.get("accuracy") else None
+    except (KeyError, ValueError):
+        return None
+    return Position(lat, lon, accuracy)
+
+
+def _earlier_answer(player_id: int, key: str | None) -> Photo | None:
+    if not key:
+        return None
+    attempt = db_session().scalar(
+        select(UploadAttempt).where(UploadAttempt.player_id == player_id, UploadAttempt.key == key)
+    )
+    return db_session().get(Photo, attempt.photo_id) if attempt else None
+
+
+@bp.post("/api/v1/meetings/<int:meeting_id>/photo")
+def upload(meeting_id: int) -> Any:
+    check_api_csrf()
+    player = require_player()
+    key = request.headers.get("Idempotency-Key", "").strip() or None
+    if key is not None and len(key) > KEY_MAX:
+        raise GameError("field_invalid", 422, field="Idempotency-Key")
+    earlier = _earlier_answer(player.id, key)
+    if earlier is not None:
+        return jsonify(photo=photo_json(earlier)), 201
+    s = db_session()
+    meeting = meeting_for_photo(s, player, meeting_id, now())
+    upload = request.files.get("photo")
+    if upload is None:
+        raise GameError("photo_missing", 422)
+    data = upload.read()
+    upload.close()  # a spooled temporary file: let it go at once
+    try:
+        intake = develop(partial(take_in, max_pixels=int(current_app.config["MAX_PIXELS"])), data)
+    except IntakeError as exc:
+        raise GameError(exc.code, INTAKE_STATUS[exc.code]) from None
+    del data  # the original is never kept
+    recorded = record_photo(s, player, meeting, intake, _browser_position(), now())
+    if key is not None:
+        s.add(UploadAttempt(player_id=player.id, key=key, photo_id=recorded.photo.id,
+                            created_at=now()))
+    try:
+        s.commit()
+    except IntegrityError:
+        # The same attempt raced in twice: the first one won; answer with it.
+        s.rollback()
+        earlier = _earlier_answer(player.id, key)
+        if earlier is None:
+            raise GameError("meeting_has_photo", 409) from None
+        return jsonify(photo=photo_json(earlier)), 201
+    realtime.publish(recorded.events)
+    return jsonify(photo=photo_json(recorded.photo)), 201
+
+
+@bp.get("/photos/<content_hash>.jpg")
+def image_file(content_hash: str) -> Any:
+    s = db_session()
+    found = s.scalar(select(PhotoImage).where(PhotoImage.content_hash == content_hash[:64]))
+    if found is None or not may_see(found.photo, current_player()):
+        raise GameError("not_found", 404)
+    public = on_wall(found.photo)
+    headers = {
+        "Cache-Control": f"{'public' if public else 'private'}, max-age=31536000, immutable",
+        "ETag": f'"{found.content_hash}"',
+    }
+    if request.if_none_match.contains(found.content_hash):
+        return Response(status=304, headers=headers)
+    return Response(found.data, mimetype="image/jpeg", headers=headers)
+
+
+@bp.get("/meetings/<int:meeting_id>")
+def meeting_page(meeting_id: int) -> Any:
+    player = require_player()
+    meeting = db_session().get(Meeting, meeting_id)
+    if meeting is None or player.id not in (meeting.player_a_id, meeting.player_b_id):
+        raise GameError("not_found", 404)
+    partner = meeting.player_b if meeting.player_a_id == player.id else meeting.player_a
+    photo = db_session().scalar(select(Photo).where(Photo.meeting_id == meeting.id))
+    return render_template("meeting.html", meeting=meeting, partner=partner, photo=photo,
+                           photo_json=photo_json(photo) if photo else None, now=now())
+
+
+PHOTO_STATUS = {
+    "accepted": _l("Photo accepted! You both earn points."),
+    "pending_review": _l("Photo received. The organiser checks it first."),
+    "rejected": _l("The organiser did not accept this photo."),
+}
+
+
+@bp.app_context_processor
+def photo_helpers() -> dict[str, Any]:
+    return {"photo_status_label": lambda status: str(PHOTO_STATUS.get(status, status))}
