@@ -32,4 +32,24 @@ class MeetingMade:
     player_b_id: int
 
 
-Event = RoundChanged | Notice | MeetingMade
+@dataclass(frozen=True)
+class StandingsChanged:
+    """Points moved; `players` changed. `scored` describes the photo that did it, if any."""
+
+    round_id: int
+    seq: int
+    players: tuple[int, ...]
+    scored: dict[str, object]
+
+
+@dataclass(frozen=True)
+class PhotoChanged:
+    """A photo joined or left the public wall."""
+
+    round_id: int
+    seq: int
+    photo_id: int
+    on_wall: bool
+
+
+Event = RoundChanged | Notice | MeetingMade | StandingsChanged | PhotoChanged

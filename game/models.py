@@ -147,6 +147,8 @@ class Round(Base):
     require_location: Mapped[bool] = mapped_column(Boolean, default=True)
     moderation_mode: Mapped[str] = mapped_column(String(8), default="post")
     leaderboard: Mapped[str] = mapped_column(String(8), default="visible")
+    # The board as it was when the organiser froze it (JSON), shown until they reveal it.
+    frozen_board: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     neighbourhood: Mapped[Neighbourhood] = relationship(back_populates="rounds")
 
@@ -255,6 +257,7 @@ class Photo(Base):
     flags: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[str] = mapped_column(String(16))  # accepted | pending_review | rejected
     reason: Mapped[str | None] = mapped_column(String(200))
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     consent_a: Mapped[bool | None] = mapped_column(Boolean)
     consent_b: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -286,3 +289,34 @@ class UploadAttempt(Base):
     key: Mapped[str] = mapped_column(String(80))
     photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ScoreEntry(Base):
+    """One change in points; append-only. Corrections are new entries that reverse old ones."""
+
+    __tablename__ = "score_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    player_id: Mapped[int] = mapped_column(ForeignKey("players.id"), index=True)
+    points: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(32))
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id"), index=True)
+    spot_id: Mapped[int | None] = mapped_column(Integer)
+    reverses: Mapped[bool] = mapped_column(Boolean, default=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Standing(Base):
+    """A player's points in a round, kept in step with the ledger in the same transaction."""
+
+    __tablename__ = "standings"
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    player_id: Mapped[int] = mapped_column(ForeignKey("players.id"), primary_key=True)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    meetings: Mapped[int] = mapped_column(Integer, default=0)
+    last_scored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    joined_order: Mapped[int] = mapped_column(Integer)
+    player: Mapped[Player] = relationship()

@@ -10,9 +10,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from game.errors import GameError
-from game.events import Event, Notice
+from game.events import Event, Notice, PhotoChanged
+from game.ledger import score_photo
 from game.models import Meeting, Photo, PhotoImage, Player, Round
 from game.neighbourhoods import boundary_of
+from game.rounds import next_seq
 from uploads import Intake, Position, choose_location, hamming, to_utc
 
 EARLIEST_BEFORE_MEETING = timedelta(minutes=5)
@@ -141,6 +143,11 @@ def record_photo(
                               "status": photo.status})
         for pid in (meeting.player_a_id, meeting.player_b_id)
     ]
+    if photo.status == "accepted":
+        events.extend(score_photo(session, rnd, photo, now).events)
+    # Each of the two decides about the big screen; points never depend on it.
+    events.extend(Notice(pid, "consent", {"photo_id": photo.id}) for pid in
+                  (meeting.player_a_id, meeting.player_b_id))
     return Recorded(photo, events)
 
 
@@ -162,3 +169,25 @@ def may_see(photo: Photo, player: Player | None) -> bool:
         return True
     meeting = photo.meeting
     return player is not None and player.id in (meeting.player_a_id, meeting.player_b_id)
+
+
+def set_consent(session: Session, player: Player, photo_id: int, show: bool,
+                now: datetime) -> list[Event]:
+    """One of the two people says yes or no to the public wall; either can change their mind."""
+    photo = session.get(Photo, photo_id)
+    if photo is None:
+        raise GameError("not_found", 404)
+    meeting = photo.meeting
+    if player.id not in (meeting.player_a_id, meeting.player_b_id):
+        raise GameError("not_found", 404)
+    before = on_wall(photo)
+    if player.id == meeting.player_a_id:
+        photo.consent_a = show
+    if player.id == meeting.player_b_id:
+        photo.consent_b = show
+    session.flush()
+    after = on_wall(photo)
+    if before == after:
+        return []
+    seq = next_seq(session, photo.round_id, "photo_wall", now)
+    return [PhotoChanged(photo.round_id, seq, photo.id, after)]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from game.codes import digest, new_code, normalise
 from game.errors import GameError
-from game.models import Participation, Player, Round
+from game.models import Participation, Player, Round, Standing
 from game.rounds import can_join
 
 NAME_MAX = 24
@@ -99,9 +99,19 @@ def join(
     )
     session.add(player)
     session.flush()
-    session.add(Participation(round_id=rnd.id, player_id=player.id, joined_at=now))
-    session.flush()
+    _take_part(session, player, rnd, now)
     return Joined(player, _token(player, secret), format_recovery(recovery))
+
+
+def _take_part(session: Session, player: Player, rnd: Round, now: datetime) -> Participation:
+    """In the round, with a standing of 0 from the start so the leaderboard knows everyone."""
+    part = Participation(round_id=rnd.id, player_id=player.id, joined_at=now)
+    session.add(part)
+    session.flush()
+    session.add(Standing(round_id=rnd.id, player_id=player.id, points=0, meetings=0,
+                         joined_order=part.id))
+    session.flush()
+    return part
 
 
 def enter_round(session: Session, player: Player, rnd: Round, now: datetime) -> Participation:
@@ -112,10 +122,7 @@ def enter_round(session: Session, player: Player, rnd: Round, now: datetime) -> 
     if existing:
         return existing
     can_join(rnd)
-    part = Participation(round_id=rnd.id, player_id=player.id, joined_at=now)
-    session.add(part)
-    session.flush()
-    return part
+    return _take_part(session, player, rnd, now)
 
 
 def participation(session: Session, player_id: int, round_id: int) -> Participation | None:

@@ -14,7 +14,9 @@ from game.models import Meeting, Player, Round
 from game.pairing import fix_from, issue_code
 from game.players import current_round, join
 from game.rounds import by_join_code
+from game.standings import of_player
 from koppelkiek import realtime
+from koppelkiek.board import full_board
 from koppelkiek.db import session as db_session
 from koppelkiek.extensions import limiter
 from koppelkiek.identity import check_api_csrf, current_player, now, require_player
@@ -94,11 +96,14 @@ def api_join() -> Any:
 def api_me() -> Any:
     player = require_player()
     rnd = current_round(db_session(), player)
+    mine = of_player(full_board(rnd), player.id) if rnd else None
+    hidden = rnd is not None and rnd.leaderboard != "visible"
     return jsonify(
         player=player_json(player),
         round=round_json(rnd) if rnd else None,
-        points=0,
-        rank=None,
+        points=mine["points"] if mine else 0,
+        meetings=mine["meetings"] if mine else 0,
+        rank=None if hidden or mine is None else mine["rank"],
     )
 
 

@@ -12,6 +12,7 @@ from flask_babel import get_locale
 import templates
 from koppelkiek import (
     api,
+    board,
     config,
     errors,
     language,
@@ -57,7 +58,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     language.init_app(app)
 
-    for module in (play, meet, organise, api, photos, screen):
+    for module in (play, meet, organise, api, board, photos, screen):
         app.register_blueprint(module.bp)
     # The API checks CSRF itself: only for cookie-authenticated calls (identity.check_api_csrf).
     csrf.exempt(api.bp)

@@ -12,7 +12,14 @@ from sqlalchemy.exc import IntegrityError
 
 from game.errors import GameError
 from game.models import Meeting, Photo, PhotoImage, UploadAttempt
-from game.photos import image, may_see, meeting_for_photo, on_wall, record_photo
+from game.photos import (
+    image,
+    may_see,
+    meeting_for_photo,
+    on_wall,
+    record_photo,
+    set_consent,
+)
 from koppelkiek import realtime
 from koppelkiek.darkroom import develop
 from koppelkiek.db import session as db_session
@@ -97,6 +104,25 @@ def upload(meeting_id: int) -> Any:
         return jsonify(photo=photo_json(earlier)), 201
     realtime.publish(recorded.events)
     return jsonify(photo=photo_json(recorded.photo)), 201
+
+
+@bp.post("/api/v1/photos/<int:photo_id>/consent")
+def consent(photo_id: int) -> Any:
+    check_api_csrf()
+    player = require_player()
+    data = request.get_json(silent=True) if request.is_json else request.form.to_dict()
+    show = data.get("show") if isinstance(data, dict) else None
+    if isinstance(show, str) and show in ("true", "false", "1", "0"):
+        show = show in ("true", "1")
+    if not isinstance(show, bool):
+        raise GameError("field_invalid", 422, field="show")
+    s = db_session()
+    events = set_consent(s, player, photo_id, show, now())
+    s.commit()
+    realtime.publish(events)
+    photo = s.get(Photo, photo_id)
+    assert photo is not None
+    return jsonify(photo={**photo_json(photo), "on_wall": on_wall(photo)})
 
 
 @bp.get("/photos/<content_hash>.jpg")

@@ -8,12 +8,12 @@ from typing import Any
 from flask import Flask, request
 from flask import session as socket_session
 from flask_socketio import SocketIO, emit, join_room, leave_room
-from sqlalchemy.orm import Session
 
-from game.events import Event, MeetingMade, Notice, RoundChanged
-from game.models import Player, Round
-from game.organisers import manages
-from game.players import by_token, participation
+from game.events import Event, MeetingMade, Notice, PhotoChanged, RoundChanged, StandingsChanged
+from game.models import Photo, Player, Round
+from game.players import by_token
+from game.standings import TOP, may_see_round, public_board
+from koppelkiek.board import full_board, organiser_of, wall, wall_item
 from koppelkiek.db import session as db_session
 from koppelkiek.identity import PLAYER_COOKIE, current_organiser
 
@@ -50,20 +50,15 @@ def round_payload(rnd: Round) -> dict[str, Any]:
     }
 
 
-def snapshot(rnd: Round) -> dict[str, Any]:
-    """The whole picture a screen needs; standings and photos arrive with scoring."""
-    return {"seq": rnd.seq, "round": round_payload(rnd), "standings": [], "teams": [],
-            "photos": []}
+def _top(board: dict[str, Any]) -> dict[str, Any]:
+    return {**board, "standings": board["standings"][:TOP]}
 
 
-def may_watch(session: Session, rnd: Round, player: Player | None) -> bool:
-    """Players see their own rounds; organisers theirs; a round is public once it has opened."""
-    if player is not None and participation(session, player.id, rnd.id) is not None:
-        return True
-    organiser = current_organiser()
-    if organiser is not None and manages(session, organiser, rnd.neighbourhood_id):
-        return True
-    return rnd.state != "draft"
+def snapshot(rnd: Round, insider: bool) -> dict[str, Any]:
+    board = _top(public_board(rnd, full_board(rnd), insider))
+    return {"seq": rnd.seq, "round": round_payload(rnd), "standings": board["standings"],
+            "teams": board["teams"], "hidden": bool(board.get("hidden")),
+            "reveal_at": board.get("reveal_at"), "photos": wall(rnd)}
 
 
 @socketio.on("connect")
@@ -86,14 +81,25 @@ def on_watch(data: Any) -> None:
     rnd = session.get(Round, round_id)
     pid = socket_session.get("player_id")
     player = session.get(Player, pid) if pid else None
-    if rnd is None or not may_watch(session, rnd, player):
+    if rnd is None or not may_see_round(session, rnd, player, current_organiser()):
         emit("refused", {"code": "not_found", "round_id": round_id})
         return
     for room in list(socket_session.get("rounds", [])):
         leave_room(round_room(room))
     socket_session["rounds"] = [rnd.id]
     join_room(round_room(rnd.id))
-    emit("snapshot", snapshot(rnd))
+    # Whatever `since_seq` says, a snapshot is the one safe answer: it is complete.
+    emit("snapshot", snapshot(rnd, organiser_of(rnd)))
+
+
+def _standings_delta(event: StandingsChanged) -> dict[str, Any]:
+    rnd = db_session().get(Round, event.round_id)
+    assert rnd is not None
+    board = public_board(rnd, full_board(rnd), insider=False)
+    changed = [row for row in board["standings"] if row["player_id"] in set(event.players)]
+    return {"seq": event.seq, "changed": changed, "top": board["standings"][:TOP],
+            "teams": board["teams"], "hidden": bool(board.get("hidden")),
+            "scored": event.scored if not board.get("hidden") else {}}
 
 
 def publish(events: Iterable[Event]) -> None:
@@ -106,6 +112,13 @@ def publish(events: Iterable[Event]) -> None:
                  "starts_at": event.starts_at.isoformat(), "ends_at": event.ends_at.isoformat()},
                 to=round_room(event.round_id),
             )
+        elif isinstance(event, StandingsChanged):
+            socketio.emit("standings", _standings_delta(event), to=round_room(event.round_id))
+        elif isinstance(event, PhotoChanged):
+            photo = db_session().get(Photo, event.photo_id)
+            item = wall_item(photo) if photo is not None and event.on_wall else {"id": event.photo_id}
+            socketio.emit("photo", {"seq": event.seq, "on_wall": event.on_wall, **item},
+                          to=round_room(event.round_id))
         elif isinstance(event, Notice):
             socketio.emit("notice", {"kind": event.kind, **event.data},
                           to=player_room(event.player_id))

@@ -275,5 +275,11 @@ def test_socket_notice_for_an_accepted_photo(arezzo: World) -> None:
     arezzo.clock.advance(minutes=1)
     res = send(b, meeting, (GPS / "DSCN0010.jpg").read_bytes())
     notices = [e["args"][0] for e in sock.get_received() if e["name"] == "notice"]
-    assert notices == [{"kind": "photo", "photo_id": res.get_json()["photo"]["id"],
-                        "meeting_id": meeting, "status": "accepted"}]
+    photo_id = res.get_json()["photo"]["id"]
+    assert [n["kind"] for n in notices] == ["photo", "points", "consent"]
+    assert notices[0] == {"kind": "photo", "photo_id": photo_id, "meeting_id": meeting,
+                          "status": "accepted"}
+    # First meeting 10, plus the welcome for meeting a newcomer: 12 for Fatma.
+    assert notices[1]["points"] == 12
+    assert {b["reason"] for b in notices[1]["breakdown"]} == {"first_meeting", "welcome"}
+    assert notices[2] == {"kind": "consent", "photo_id": photo_id}

@@ -56,7 +56,7 @@ def test_watch_gives_a_snapshot_then_round_deltas(world: World) -> None:
     snap = events(screen, "snapshot")[0]
     assert snap["round"]["state"] == "live"
     assert snap["seq"] == 1  # the start of the round
-    assert set(snap) == {"seq", "round", "standings", "teams", "photos"}
+    assert {"seq", "round", "standings", "teams", "photos"} <= set(snap)
     org = world.organiser_client()
     page = org.get(f"/organise/rounds/{world.round_id}").get_data(as_text=True)
     org.post(f"/organise/rounds/{world.round_id}/state",

@@ -1,0 +1,43 @@
+"""Moderation decisions on photos; each changes points only through compensating entries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from game.errors import GameError
+from game.events import Event, Notice, PhotoChanged
+from game.ledger import rescore
+from game.models import Photo, Round
+from game.photos import on_wall
+from game.rounds import next_seq
+
+DECISIONS = {"approve": "accepted", "reject": "rejected"}
+
+
+def decide(session: Session, photo: Photo, decision: str, now: datetime,
+           reason: str | None = None) -> list[Event]:
+    """Approve or reject (or undo either by deciding again); the ledger follows by replay."""
+    if decision not in DECISIONS:
+        raise GameError("bad_request", 400)
+    status = DECISIONS[decision]
+    if photo.status == status:
+        return []
+    was_on_wall = on_wall(photo)
+    photo.status = status
+    photo.reason = reason if status == "rejected" else None
+    if status == "accepted" and photo.accepted_at is None:
+        photo.accepted_at = now
+    session.flush()
+    rnd = session.get(Round, photo.round_id)
+    assert rnd is not None
+    events: list[Event] = list(rescore(session, rnd, now, kind=f"photo_{decision}"))
+    if was_on_wall != on_wall(photo):
+        seq = next_seq(session, rnd.id, "photo_wall", now)
+        events.append(PhotoChanged(rnd.id, seq, photo.id, on_wall(photo)))
+    meeting = photo.meeting
+    for pid in (meeting.player_a_id, meeting.player_b_id):
+        events.append(Notice(pid, "moderation", {"photo_id": photo.id, "status": status,
+                                                 "reason": photo.reason}))
+    return events

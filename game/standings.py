@@ -1,0 +1,104 @@
+"""Reading the leaderboard: standings are data, so this never sums the ledger."""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict, defaultdict
+from threading import Lock
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from game.models import Organiser, Player, Round, Standing
+from game.organisers import manages
+from game.players import participation
+
+TOP = 10
+
+
+def _ordered(session: Session, round_id: int) -> list[Any]:
+    # Points first, then who got there first, then who joined first.
+    return list(session.execute(
+        select(Standing, Player)
+        .join(Player, Player.id == Standing.player_id)
+        .where(Standing.round_id == round_id)
+        .order_by(Standing.points.desc(), Standing.last_scored_at.asc().nulls_last(),
+                  Standing.joined_order.asc())
+    ))
+
+
+def board(session: Session, rnd: Round) -> dict[str, Any]:
+    """The whole leaderboard of a round at its current seq."""
+    rows = []
+    teams: dict[str, dict[str, Any]] = {}
+    team_points: dict[str, int] = defaultdict(int)
+    for rank, (standing, player) in enumerate(_ordered(session, rnd.id), start=1):
+        rows.append({
+            "rank": rank,
+            "player_id": player.id,
+            "display_name": player.display_name,
+            "team": player.team,
+            "points": standing.points,
+            "meetings": standing.meetings,
+        })
+        if player.team:
+            key = player.team.strip().casefold()
+            teams.setdefault(key, {"team": player.team, "members": 0})
+            teams[key]["members"] += 1
+            team_points[key] += standing.points
+    team_rows = sorted(
+        ({**teams[k], "points": team_points[k]} for k in teams),
+        key=lambda t: (-t["points"], t["team"].casefold()),
+    )
+    for rank, row in enumerate(team_rows, start=1):
+        row["rank"] = rank
+    return {"seq": rnd.seq, "standings": rows, "teams": team_rows}
+
+
+class BoardCache:
+    """Serialized boards keyed by (round, seq): a change makes a new key, nothing to invalidate."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._items: OrderedDict[tuple[int, int], Any] = OrderedDict()
+        self._size = size
+        self._lock = Lock()
+
+    def get_or_make(self, key: tuple[int, int], make: Any) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = make()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
+
+
+def of_player(board_data: dict[str, Any], player_id: int) -> dict[str, Any] | None:
+    for row in board_data["standings"]:
+        if row["player_id"] == player_id:
+            return row
+    return None
+
+
+def may_see_round(session: Session, rnd: Round, player: Player | None,
+                  organiser: Organiser | None) -> bool:
+    """Players see their own rounds, organisers theirs; a round is public once it has opened."""
+    if player is not None and participation(session, player.id, rnd.id) is not None:
+        return True
+    if organiser is not None and manages(session, organiser, rnd.neighbourhood_id):
+        return True
+    return rnd.state != "draft"
+
+
+def public_board(rnd: Round, full: dict[str, Any], insider: bool) -> dict[str, Any]:
+    """What the leaderboard shows: organisers always see it; others see it hidden or frozen."""
+    if insider or rnd.leaderboard == "visible":
+        return full
+    if rnd.leaderboard == "frozen" and rnd.frozen_board:
+        return {**json.loads(rnd.frozen_board), "seq": full["seq"], "frozen": True}
+    return {"seq": full["seq"], "standings": [], "teams": [], "hidden": True,
+            "reveal_at": rnd.ends_at.isoformat()}

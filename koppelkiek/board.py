@@ -1,0 +1,77 @@
+"""The leaderboard and the public photo wall, over HTTP; the same data the sockets carry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, url_for
+from sqlalchemy import select
+
+from game.errors import GameError
+from game.models import Meeting, Photo, PhotoImage, Player, Round
+from game.organisers import manages
+from game.standings import BoardCache, board, may_see_round, public_board
+from koppelkiek.db import session as db_session
+from koppelkiek.identity import current_organiser, current_player
+
+bp = Blueprint("board", __name__, url_prefix="/api/v1/rounds")
+WALL_SIZE = 24
+boards = BoardCache()
+
+
+def full_board(rnd: Round) -> dict[str, Any]:
+    """Cached under (round, seq): standings change only with seq."""
+    return boards.get_or_make((rnd.id, rnd.seq), lambda: board(db_session(), rnd))
+
+
+def organiser_of(rnd: Round) -> bool:
+    organiser = current_organiser()
+    return organiser is not None and manages(db_session(), organiser, rnd.neighbourhood_id)
+
+
+def visible_round(round_id: int) -> Round:
+    s = db_session()
+    rnd = s.get(Round, round_id)
+    if rnd is None or not may_see_round(s, rnd, current_player(), current_organiser()):
+        raise GameError("not_found", 404)
+    return rnd
+
+
+def wall(rnd: Round, limit: int = WALL_SIZE) -> list[dict[str, Any]]:
+    """Photos both people agreed to show, that moderation allows; newest first."""
+    s = db_session()
+    photos = list(s.scalars(
+        select(Photo).where(Photo.round_id == rnd.id, Photo.status == "accepted",
+                            Photo.consent_a.is_(True), Photo.consent_b.is_(True))
+        .order_by(Photo.accepted_at.desc(), Photo.id.desc()).limit(limit)))
+    return [wall_item(p) for p in photos]
+
+
+def wall_item(photo: Photo) -> dict[str, Any]:
+    s = db_session()
+    meeting = s.get(Meeting, photo.meeting_id)
+    assert meeting is not None
+    known = dict(s.execute(select(Player.id, Player.display_name).where(
+        Player.id.in_([meeting.player_a_id, meeting.player_b_id]))).all())
+    names = [known[meeting.player_a_id], known[meeting.player_b_id]]
+    hashes = dict(s.execute(select(PhotoImage.kind, PhotoImage.content_hash).where(
+        PhotoImage.photo_id == photo.id)).all())
+    return {
+        "id": photo.id,
+        "names": names,
+        "taken_at": photo.taken_at.isoformat(),
+        "display_url": url_for("photos.image_file", content_hash=hashes.get("display", "-")),
+        "thumb_url": url_for("photos.image_file", content_hash=hashes.get("thumb", "-")),
+    }
+
+
+@bp.get("/<int:round_id>/standings")
+def standings(round_id: int) -> Any:
+    rnd = visible_round(round_id)
+    return jsonify(public_board(rnd, full_board(rnd), organiser_of(rnd)))
+
+
+@bp.get("/<int:round_id>/photos")
+def photos(round_id: int) -> Any:
+    rnd = visible_round(round_id)
+    return jsonify(seq=rnd.seq, photos=wall(rnd))

@@ -1,0 +1,185 @@
+"""Issue 4, concurrency: socket messages keep flowing while a burst of uploads is processed.
+
+The real server runs in a subprocess exactly as `koppelkiek serve` starts it (gevent, SQLite in a
+temporary instance folder), so image work goes to gevent's native thread pool. A Socket.IO
+client (websocket transport) does `watch` -> `snapshot` round trips over and over while eight
+players upload a 12 MP photo each at the same moment.
+
+No timing thresholds: the project forbids timed assertions. The test only compares the order
+of events on one clock (time.monotonic in this process): how many socket round trips finished
+while the uploads were in flight, and that round trips finished between upload answers.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+import socketio
+from PIL import Image
+
+from tests.live_server import Server, live_server
+
+pytestmark = pytest.mark.slow
+
+UPLOADS = 8
+# Round trips that must finish while the burst is in flight. The thread pool gives hundreds
+# on a laptop; a blocked event loop allows about one per finished upload.
+MIN_ROUND_TRIPS = 3 * UPLOADS
+SPOT = {"lat": 52.0760, "lon": 5.1240, "accuracy": 10}  # inside HOOGRAVEN
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")  # the CLI's default neighbourhood zone
+
+
+def phone_photo(seed: int) -> bytes:
+    """A 12 MP (4000x3000) phone-like JPEG of about 3 MB: EXIF GPS in Hoograven, Orientation 6,
+    DateTimeOriginal now in local wall time. Each seed is a different picture (no duplicates)."""
+    rng = random.Random(seed)
+    small = Image.frombytes("RGB", (400, 300), rng.randbytes(400 * 300 * 3))
+    image = small.resize((4000, 3000), Image.Resampling.BICUBIC)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90 CW, as phones write it
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (52.0, 4.0, 33.6)  # 52.0760 N
+    gps[3], gps[4] = "E", (5.0, 7.0, 26.4)  # 5.1240 E
+    exif.get_ifd(0x8769)[0x9003] = datetime.now(AMSTERDAM).strftime("%Y:%m:%d %H:%M:%S")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90, exif=exif)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with live_server(tmp_path_factory.mktemp("event-loop-instance")) as srv:
+        yield srv
+
+
+def join(http: requests.Session, url: str, join_code: str, name: str) -> dict[str, str]:
+    res = http.post(f"{url}/api/v1/join", json={"join_code": join_code, "display_name": name})
+    assert res.status_code == 201, res.text
+    return {"Authorization": f"Bearer {res.json()['token']}"}
+
+
+def meet(http: requests.Session, url: str, a: dict[str, str], b: dict[str, str]) -> int:
+    res = http.post(f"{url}/api/v1/pairing-codes", json=SPOT, headers=a)
+    assert res.status_code == 201, res.text
+    res = http.post(f"{url}/api/v1/meetings", json={"code": res.json()["code"], **SPOT},
+                    headers=b)
+    assert res.status_code == 201, res.text
+    return int(res.json()["meeting"]["id"])
+
+
+class RoundTrips:
+    """`watch` -> `snapshot`, again and again, on a websocket; notes when each reply arrives."""
+
+    def __init__(self, url: str, round_id: int, token: str) -> None:
+        self.round_id = round_id
+        self.replies: list[float] = []
+        self.snapshots: list[dict[str, Any]] = []
+        self.refused: list[Any] = []
+        self._got = threading.Event()
+        self._stop = threading.Event()
+        self._sio = socketio.Client(reconnection=False)
+        self._sio.on("snapshot", self._on_snapshot)
+        self._sio.on("refused", self.refused.append)
+        self._sio.connect(url, transports=["websocket"], auth={"token": token}, wait_timeout=10)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.error: BaseException | None = None
+
+    def _on_snapshot(self, data: dict[str, Any]) -> None:
+        self.snapshots.append(data)
+        self._got.set()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                self._got.clear()
+                self._sio.emit("watch", {"round_id": self.round_id, "since_seq": 0})
+                # A safety net against a hang, not a measurement.
+                assert self._got.wait(60), "no snapshot came back"
+                self.replies.append(time.monotonic())
+        except BaseException as exc:  # noqa: BLE001 - reported by stop()
+            self.error = exc
+
+    def start(self) -> None:
+        self._thread.start()
+        while not self.replies and self.error is None:  # the loop is up and running
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(60)
+        self._sio.disconnect()  # the sync client may take a few seconds here
+        assert self.error is None, self.error
+        assert not self.refused, self.refused
+
+
+def test_socket_round_trips_keep_flowing_during_a_burst_of_uploads(
+    server: Server, tmp_path: Path,
+) -> None:
+    rnd = server.live_round("Hoograven", tmp_path)
+    url = server.url
+    with requests.Session() as http:
+        host = join(http, url, rnd["join_code"], "Fatma")
+        guests = [join(http, url, rnd["join_code"], f"Buur {n}") for n in range(UPLOADS)]
+        meetings = [meet(http, url, host, guest) for guest in guests]
+    photos = [phone_photo(seed) for seed in range(UPLOADS)]
+    assert all(len(p) > 2_000_000 for p in photos)
+
+    token = host["Authorization"].removeprefix("Bearer ")
+    trips = RoundTrips(url, rnd["id"], token)
+    trips.start()
+
+    starts: list[float] = [0.0] * UPLOADS
+    finishes: list[float] = [0.0] * UPLOADS
+    answers: list[tuple[int, dict[str, Any]]] = [(0, {})] * UPLOADS
+    ready = threading.Barrier(UPLOADS)
+
+    def upload(i: int) -> None:
+        with requests.Session() as http:
+            ready.wait()
+            starts[i] = time.monotonic()
+            res = http.post(
+                f"{url}/api/v1/meetings/{meetings[i]}/photo", headers=guests[i] | {
+                    "Idempotency-Key": f"burst-{i}"},
+                files={"photo": (f"burst-{i}.jpg", photos[i], "image/jpeg")},
+            )
+            finishes[i] = time.monotonic()
+            answers[i] = (res.status_code, res.json())
+
+    threads = [threading.Thread(target=upload, args=(i,)) for i in range(UPLOADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    trips.stop()
+
+    assert [status for status, _ in answers] == [201] * UPLOADS, answers
+    assert {body["photo"]["status"] for _, body in answers} == {"accepted"}
+    assert {body["photo"]["location_source"] for _, body in answers} == {"exif"}
+    assert all(s["round"]["id"] == rnd["id"] for s in trips.snapshots)
+
+    first_start, last_finish = min(starts), max(finishes)
+    first_finish = min(finishes)
+    during = [t for t in trips.replies if first_start < t < last_finish]
+    between_answers = [t for t in trips.replies if first_finish < t < last_finish]
+    print("DEBUG", len(trips.replies), len(during), len(between_answers), last_finish - first_start); print("S", sorted(s - first_start for s in starts)); print("F", sorted(f - first_start for f in finishes)); print("R", [round(t - first_start, 3) for t in trips.replies if first_start - 0.5 < t < last_finish + 0.5])
+    assert len(during) >= MIN_ROUND_TRIPS, (
+        f"only {len(during)} socket round trips finished while {UPLOADS} uploads were in flight"
+    )
+    assert between_answers, "no socket round trip finished between the upload answers"
+    # Round trips kept finishing between the answers, not only before the first one.
+    answered = sorted(finishes)
+    gaps_with_a_reply = sum(
+        any(earlier < t < later for t in trips.replies)
+        for earlier, later in zip(answered, answered[1:], strict=False)
+    )
+    assert gaps_with_a_reply >= 1
