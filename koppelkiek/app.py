@@ -62,7 +62,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(module.bp)
     # The API checks CSRF itself: only for cookie-authenticated calls (identity.check_api_csrf).
     csrf.exempt(api.bp)
-    csrf.exempt(photos.upload)
+    csrf.exempt(photos.bp)
     register_cli(app)
     app.jinja_env.globals.update(error_message=message, current_locale=lambda: str(get_locale()))
 

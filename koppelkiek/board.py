@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, url_for
+from flask import Blueprint, current_app, jsonify, url_for
 from sqlalchemy import select
 
 from game.errors import GameError
@@ -16,11 +16,11 @@ from koppelkiek.identity import current_organiser, current_player
 
 bp = Blueprint("board", __name__, url_prefix="/api/v1/rounds")
 WALL_SIZE = 24
-boards = BoardCache()
 
 
 def full_board(rnd: Round) -> dict[str, Any]:
-    """Cached under (round, seq): standings change only with seq."""
+    """Cached under (round, seq), per app: standings change only with seq."""
+    boards: BoardCache = current_app.extensions.setdefault("koppelkiek_boards", BoardCache())
     return boards.get_or_make((rnd.id, rnd.seq), lambda: board(db_session(), rnd))
 
 

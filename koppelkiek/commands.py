@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from game.errors import GameError
+from game.ledger import check, ledger_matches_keys, rescore
 from game.models import Neighbourhood, Organiser, Round
 from game.neighbourhoods import create_neighbourhood
 from game.organisers import audit, create_organiser, grant
@@ -275,8 +276,46 @@ def _state_command(action: str) -> click.Command:
 for _action in ("start", "pause", "end"):
     round_group.add_command(_state_command(_action))
 
+
+@round_group.command("rescore")
+@click.argument("round_id", type=int)
+@with_appcontext
+def round_rescore(round_id: int) -> None:
+    """Apply the round's current rules to all its photos, with compensating entries."""
+    with _session() as s:
+        rnd = s.get(Round, round_id)
+        if rnd is None:
+            raise click.ClickException(f"no round {round_id}")
+        events = rescore(s, rnd, _now())
+        audit(s, None, "round_rescore", _now(), neighbourhood_id=rnd.neighbourhood_id,
+              round=rnd.id, via="cli")
+        s.commit()
+        publish(events)
+        click.echo(f"Round {rnd.id} rescored: {'changes applied' if events else 'no changes'}.")
+
+
+@click.command("check")
+@click.argument("round_id", type=int)
+@with_appcontext
+def check_command(round_id: int) -> None:
+    """Check that standings = sum of the ledger = a full replay of accepted photos."""
+    with _session() as s:
+        rnd = s.get(Round, round_id)
+        if rnd is None:
+            raise click.ClickException(f"no round {round_id}")
+        differences = check(s, rnd)
+        if not differences and ledger_matches_keys(s, rnd):
+            click.echo(f"Round {rnd.id}: standings, ledger and replay agree.")
+            return
+        for d in differences:
+            click.echo(f"player {d.player_id}: standing {d.standing}, ledger {d.ledger}, "
+                       f"replay {d.replay}", err=True)
+        if not differences:
+            click.echo("ledger entries per photo differ from a replay", err=True)
+        sys.exit(1)
+
 COMMANDS = [init_command, demo_command, serve_command, organiser_group, neighbourhood_group,
-            round_group]
+            round_group, check_command]
 
 
 def register(app: Flask) -> None:

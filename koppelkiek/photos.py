@@ -27,6 +27,7 @@ from koppelkiek.identity import check_api_csrf, current_player, now, require_pla
 from uploads import IntakeError, Position, take_in
 
 bp = Blueprint("photos", __name__)
+bp.before_request(check_api_csrf)  # its POSTs are API calls
 
 INTAKE_STATUS = {
     "unsupported_type": 415,
@@ -69,7 +70,6 @@ def _earlier_answer(player_id: int, key: str | None) -> Photo | None:
 
 @bp.post("/api/v1/meetings/<int:meeting_id>/photo")
 def upload(meeting_id: int) -> Any:
-    check_api_csrf()
     player = require_player()
     key = request.headers.get("Idempotency-Key", "").strip() or None
     if key is not None and len(key) > KEY_MAX:
@@ -108,7 +108,6 @@ def upload(meeting_id: int) -> Any:
 
 @bp.post("/api/v1/photos/<int:photo_id>/consent")
 def consent(photo_id: int) -> Any:
-    check_api_csrf()
     player = require_player()
     data = request.get_json(silent=True) if request.is_json else request.form.to_dict()
     show = data.get("show") if isinstance(data, dict) else None

@@ -116,7 +116,8 @@ def publish(events: Iterable[Event]) -> None:
             socketio.emit("standings", _standings_delta(event), to=round_room(event.round_id))
         elif isinstance(event, PhotoChanged):
             photo = db_session().get(Photo, event.photo_id)
-            item = wall_item(photo) if photo is not None and event.on_wall else {"id": event.photo_id}
+            shown = photo is not None and event.on_wall
+            item = wall_item(photo) if shown else {"id": event.photo_id}  # type: ignore[arg-type]
             socketio.emit("photo", {"seq": event.seq, "on_wall": event.on_wall, **item},
                           to=round_room(event.round_id))
         elif isinstance(event, Notice):
