@@ -146,7 +146,8 @@ def record_photo(
     if photo.status == "accepted":
         events.extend(score_photo(session, rnd, photo, now).events)
     # Each of the two decides about the big screen; points never depend on it.
-    events.extend(Notice(pid, "consent", {"photo_id": photo.id}) for pid in
+    shown = image(photo, "display").content_hash
+    events.extend(Notice(pid, "consent", {"photo_id": photo.id, "image": shown}) for pid in
                   (meeting.player_a_id, meeting.player_b_id))
     return Recorded(photo, events)
 
@@ -191,3 +192,32 @@ def set_consent(session: Session, player: Player, photo_id: int, show: bool,
         return []
     seq = next_seq(session, photo.round_id, "photo_wall", now)
     return [PhotoChanged(photo.round_id, seq, photo.id, after)]
+
+
+@dataclass(frozen=True)
+class MyMeeting:
+    meeting: Meeting
+    partner: Player
+    photo: Photo | None
+    my_consent: bool | None
+
+
+def my_meetings(
+    session: Session, player: Player, round_id: int, limit: int = 30
+) -> list[MyMeeting]:
+    """A player's meetings in a round, newest first, with their photo and their own consent."""
+    rows = session.execute(
+        select(Meeting, Photo)
+        .outerjoin(Photo, Photo.meeting_id == Meeting.id)
+        .where(Meeting.round_id == round_id,
+               or_(Meeting.player_a_id == player.id, Meeting.player_b_id == player.id))
+        .order_by(Meeting.met_at.desc()).limit(limit)
+    ).all()
+    found = []
+    for meeting, photo in rows:
+        partner = meeting.player_b if meeting.player_a_id == player.id else meeting.player_a
+        consent = None
+        if photo is not None:
+            consent = photo.consent_a if meeting.player_a_id == player.id else photo.consent_b
+        found.append(MyMeeting(meeting, partner, photo, consent))
+    return found

@@ -10,6 +10,8 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from game.errors import GameError
+from game.models import Round
+from game.photos import my_meetings
 from game.players import current_round, enter_round, join, recover
 from game.rounds import by_join_code, can_join
 from koppelkiek.db import session as db_session
@@ -121,10 +123,19 @@ def player_page() -> Any:
     player = current_player()
     if player is None:
         return render_template("not_joined.html"), 401
-    rnd = current_round(db_session(), player)
+    s = db_session()
+    rnd = current_round(s, player)
     if rnd is None:
         return render_template("not_joined.html"), 401
-    return render_template("player.html", player=player, rnd=rnd, now=now())
+    return render_template("player.html", player=player, rnd=rnd, now=now(),
+                           meetings=my_meetings(s, player, rnd.id))
+
+
+@bp.get("/how-to-score")
+def how_to_score() -> Any:
+    player = current_player()
+    rnd = current_round(db_session(), player) if player else None
+    return render_template("how_to_score.html", rnd=rnd, defaults=Round.__table__.c)
 
 
 @bp.get("/recover")

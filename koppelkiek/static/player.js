@@ -260,10 +260,69 @@
     photoForm.addEventListener("submit", function (e) { e.preventDefault(); send(); });
   }
 
-  // The player page: notices as toasts.
-  if (document.getElementById("player")) {
-    connectSocket(function (n) {
-      if (n.kind === "meeting") toast(n.partner + " ✓");
+  // The player page: live points and rank, notices, and consent for the big screen.
+  var playerBox = document.getElementById("player");
+  if (playerBox) {
+    var roundId = parseInt(playerBox.getAttribute("data-round-id"), 10);
+    var seq = 0;
+    var refreshMe = function () {
+      fetch("/api/v1/me", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.json(); }).then(function (me) {
+          document.getElementById("points").textContent = me.points;
+          document.getElementById("rank").textContent = me.rank === null ? "–" : me.rank;
+        }).catch(function () {});
+    };
+    var scoredBanner = document.getElementById("scored");
+    var celebrate = function (scored) {
+      if (!scored || !scored.points || !scored.names) return;
+      scoredBanner.textContent = "+" + scored.points + " " + scored.names.join(" & ");
+      scoredBanner.hidden = false;
+      scoredBanner.classList.remove("pop"); void scoredBanner.offsetWidth; scoredBanner.classList.add("pop");
+      clearTimeout(celebrate.timer);
+      celebrate.timer = setTimeout(function () { scoredBanner.hidden = true; }, 5000);
+    };
+    var ask = document.getElementById("consent-ask");
+    var askConsent = function (n) {
+      ask.setAttribute("data-photo-id", n.photo_id);
+      document.getElementById("consent-photo").src = "/photos/" + n.image + ".jpg";
+      ask.hidden = false;
+    };
+    var sendConsent = function (photoId, show) {
+      return api("POST", "/api/v1/photos/" + photoId + "/consent", { show: show }).then(function (res) {
+        var box = document.querySelector('[data-photo-consent="' + photoId + '"]');
+        if (box && res.ok) box.checked = show;
+        if (res.ok && !show) toast(playerBox.getAttribute("data-msg-withdrawn"));
+        if (!res.ok && res.body.error) toast(res.body.error.message);
+      });
+    };
+    ask.addEventListener("click", function (e) {
+      var choice = e.target.getAttribute && e.target.getAttribute("data-consent");
+      if (!choice) return;
+      sendConsent(ask.getAttribute("data-photo-id"), choice === "true").then(function () { ask.hidden = true; });
     });
+    document.addEventListener("change", function (e) {
+      var id = e.target.getAttribute && e.target.getAttribute("data-photo-consent");
+      if (id) sendConsent(id, e.target.checked);
+    });
+    var socket = connectSocket(function (n) {
+      if (n.kind === "meeting") toast(playerBox.getAttribute("data-msg-met").replace("__NAME__", n.partner));
+      else if (n.kind === "consent") askConsent(n);
+      else if (n.kind === "moderation" && n.reason) toast(n.reason);
+    });
+    if (socket) {
+      var watchRound = function () { socket.emit("watch", { round_id: roundId, since_seq: seq }); };
+      socket.on("connect", watchRound);
+      socket.on("snapshot", function (snap) { seq = snap.seq; refreshMe(); });
+      socket.on("standings", function (m) {
+        if (m.seq !== seq + 1) { watchRound(); return; }
+        seq = m.seq;
+        refreshMe();
+        celebrate(m.scored);
+      });
+      ["round", "photo"].forEach(function (name) {
+        socket.on(name, function (m) { if (m.seq !== seq + 1) watchRound(); else seq = m.seq; });
+      });
+    }
+    refreshMe();
   }
 })();

@@ -3,9 +3,12 @@
   "use strict";
   var body = document.getElementById("screen");
   var roundId = parseInt(body.getAttribute("data-round-id"), 10);
-  var state = { seq: 0, round: { state: body.getAttribute("data-state"),
-    starts_at: body.getAttribute("data-starts-at"), ends_at: body.getAttribute("data-ends-at") } };
-  var MAX_ROWS = 10, MAX_PHOTOS = 12;
+  var state = { seq: 0, hidden: false, revealAt: null, top: [], teams: [], photos: [],
+    round: { state: body.getAttribute("data-state"), starts_at: body.getAttribute("data-starts-at"),
+      ends_at: body.getAttribute("data-ends-at") } };
+  // Bounded: the DOM and these lists never grow, however long the afternoon.
+  var MAX_ROWS = 10, MAX_PHOTOS = 12, WALL_SHOWN = 4, ROTATE_MS = 8000;
+  var wallOffset = 0;
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -13,10 +16,13 @@
     if (text !== undefined) e.textContent = text;
     return e;
   }
+  function msg(name) { return body.getAttribute("data-msg-" + name) || ""; }
+  function localTime(iso) {
+    var d = new Date(iso);
+    return (d.getHours() < 10 ? "0" : "") + d.getHours() + ":" + (d.getMinutes() < 10 ? "0" : "") + d.getMinutes();
+  }
 
   function renderList(id, rows, label) {
-    var list = document.getElementById(id);
-    // Replace, never append: the DOM stays the same size for hours.
     var fresh = document.createDocumentFragment();
     rows.slice(0, MAX_ROWS).forEach(function (r, i) {
       var li = el("li");
@@ -25,16 +31,57 @@
       li.appendChild(el("span", "points", String(r.points)));
       fresh.appendChild(li);
     });
-    list.replaceChildren(fresh);
+    document.getElementById(id).replaceChildren(fresh);
   }
+
+  function renderBoard() {
+    var note = document.getElementById("board-note");
+    if (state.hidden) {
+      note.textContent = msg("hidden").replace("__TIME__", state.revealAt ? localTime(state.revealAt) : "");
+      note.hidden = false;
+    } else { note.hidden = true; }
+    renderList("standings", state.hidden ? [] : state.top, function (r) { return r.display_name; });
+    renderList("teams", state.hidden ? [] : state.teams, function (r) { return r.team; });
+    var podium = document.getElementById("podium");
+    if (state.round.state === "ended" && !state.hidden) {
+      var fresh = document.createDocumentFragment();
+      state.top.slice(0, 3).forEach(function (r, i) {
+        var step = el("div", "step step-" + (i + 1));
+        step.appendChild(el("span", "place", String(i + 1)));
+        step.appendChild(el("span", "name", r.display_name));
+        step.appendChild(el("span", "points", String(r.points)));
+        fresh.appendChild(step);
+      });
+      podium.replaceChildren(fresh);
+      podium.hidden = false;
+    } else { podium.hidden = true; }
+  }
+
+  function renderWall() {
+    var wall = document.getElementById("wall");
+    var fresh = document.createDocumentFragment();
+    var n = Math.min(WALL_SHOWN, state.photos.length);
+    for (var i = 0; i < n; i++) {
+      var p = state.photos[(wallOffset + i) % state.photos.length];
+      var fig = el("figure");
+      var img = el("img"); img.src = p.display_url; img.alt = p.names.join(" & ");
+      fig.appendChild(img);
+      fig.appendChild(el("figcaption", "", p.names.join(" & ")));
+      fresh.appendChild(fig);
+    }
+    wall.replaceChildren(fresh);
+  }
+  setInterval(function () {
+    if (state.photos.length > WALL_SHOWN) { wallOffset = (wallOffset + WALL_SHOWN) % state.photos.length; renderWall(); }
+  }, ROTATE_MS);
 
   function renderClock() {
     var r = state.round, now = Date.now(), label = "", target = null;
-    if (r.state === "live" && Date.parse(r.starts_at) > now) { label = body.getAttribute("data-msg-before"); target = r.starts_at; }
-    else if (r.state === "live") { label = body.getAttribute("data-msg-live"); target = r.ends_at; }
-    else if (r.state === "paused") { label = body.getAttribute("data-msg-paused"); }
-    else if (r.state === "ended") { label = body.getAttribute("data-msg-ended"); }
-    else { label = body.getAttribute("data-msg-draft"); target = r.starts_at; }
+    if (r.state === "live" && Date.parse(r.starts_at) > now) { label = msg("before"); target = r.starts_at; }
+    else if (r.state === "live") { label = msg("live"); target = r.ends_at; }
+    else if (r.state === "paused") { label = msg("paused"); }
+    else if (r.state === "ended") { label = msg("ended"); }
+    else { label = msg("draft"); target = r.starts_at; }
     document.getElementById("clock-label").textContent = label;
     var text = "";
     if (target) {
@@ -44,22 +91,30 @@
     }
     document.getElementById("clock").textContent = text;
     body.setAttribute("data-state", r.state);
+    body.classList.toggle("before-start", r.state === "live" && Date.parse(r.starts_at) > now);
   }
   setInterval(renderClock, 1000);
+
+  function celebrate(scored) {
+    if (!scored || !scored.names || !scored.points) return;
+    var banner = document.getElementById("scored");
+    banner.textContent = "+" + scored.points + " " + scored.names.join(" & ");
+    banner.hidden = false;
+    banner.classList.remove("pop"); void banner.offsetWidth; banner.classList.add("pop");
+    clearTimeout(celebrate.timer);
+    celebrate.timer = setTimeout(function () { banner.hidden = true; }, 6000);
+  }
 
   function applySnapshot(snap) {
     state.seq = snap.seq;
     state.round = snap.round;
+    state.hidden = !!snap.hidden; state.revealAt = snap.reveal_at;
+    state.top = snap.standings || []; state.teams = snap.teams || [];
+    state.photos = (snap.photos || []).slice(0, MAX_PHOTOS);
+    wallOffset = 0;
     document.getElementById("round-name").textContent = snap.round.name;
-    renderList("standings", snap.standings || [], function (r) { return r.display_name; });
-    renderList("teams", snap.teams || [], function (r) { return r.team; });
-    var wall = document.getElementById("wall");
-    wall.replaceChildren();
-    (snap.photos || []).slice(0, MAX_PHOTOS).forEach(function (p) {
-      var img = el("img"); img.src = p.display_url; img.alt = ""; wall.appendChild(img);
-    });
     body.setAttribute("data-seq", String(state.seq));
-    renderClock();
+    renderBoard(); renderWall(); renderClock();
   }
 
   var socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
@@ -76,16 +131,29 @@
   socket.on("snapshot", applySnapshot);
   // A delta that does not follow on from what we have means we missed one: ask again.
   function delta(handler) {
-    return function (msg) {
-      if (msg.seq !== state.seq + 1) { watch(); return; }
-      state.seq = msg.seq;
+    return function (m) {
+      if (m.seq !== state.seq + 1) { watch(); return; }
+      state.seq = m.seq;
       body.setAttribute("data-seq", String(state.seq));
-      handler(msg);
+      handler(m);
     };
   }
-  socket.on("round", delta(function (msg) {
-    state.round.state = msg.state; state.round.ends_at = msg.ends_at; state.round.starts_at = msg.starts_at;
-    renderClock();
+  socket.on("round", delta(function (m) {
+    state.round.state = m.state; state.round.ends_at = m.ends_at; state.round.starts_at = m.starts_at;
+    renderClock(); renderBoard();
+  }));
+  socket.on("standings", delta(function (m) {
+    state.hidden = !!m.hidden;
+    if (!m.hidden) { state.top = m.top || []; state.teams = m.teams || []; }
+    renderBoard();
+    celebrate(m.scored);
+  }));
+  socket.on("photo", delta(function (m) {
+    state.photos = state.photos.filter(function (p) { return p.id !== m.id; });
+    if (m.on_wall) state.photos.unshift(m);
+    state.photos = state.photos.slice(0, MAX_PHOTOS);
+    wallOffset = 0;
+    renderWall();
   }));
   renderClock();
 })();

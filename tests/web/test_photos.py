@@ -282,4 +282,5 @@ def test_socket_notice_for_an_accepted_photo(arezzo: World) -> None:
     # First meeting 10, plus the welcome for meeting a newcomer: 12 for Fatma.
     assert notices[1]["points"] == 12
     assert {b["reason"] for b in notices[1]["breakdown"]} == {"first_meeting", "welcome"}
-    assert notices[2] == {"kind": "consent", "photo_id": photo_id}
+    assert notices[2]["kind"] == "consent" and notices[2]["photo_id"] == photo_id
+    assert a.get(f"/photos/{notices[2]['image']}.jpg").status_code == 200
