@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from game.codes import digest, new_code, normalise
 from game.errors import GameError
 from game.models import Participation, Player, Round, Standing
-from game.rounds import can_join
+from game.events import Event, StandingsChanged
+from game.rounds import can_join, next_seq
 
 NAME_MAX = 24
 TEAM_MAX = 40
@@ -27,6 +28,7 @@ class Joined:
     player: Player
     token: str
     recovery_code: str
+    events: list[Event]
 
 
 def clean_name(raw: str | None, *, limit: int, code: str) -> str:
@@ -99,28 +101,30 @@ def join(
     )
     session.add(player)
     session.flush()
-    _take_part(session, player, rnd, now)
-    return Joined(player, _token(player, secret), format_recovery(recovery))
+    events = _take_part(session, player, rnd, now)
+    return Joined(player, _token(player, secret), format_recovery(recovery), events)
 
 
-def _take_part(session: Session, player: Player, rnd: Round, now: datetime) -> Participation:
-    """In the round, with a standing of 0 from the start so the leaderboard knows everyone."""
+def _take_part(session: Session, player: Player, rnd: Round, now: datetime) -> list[Event]:
+    """In the round, with a standing of 0 from the start so the leaderboard knows everyone.
+
+    A new row on the board is a change of standings, so it takes a seq like any other.
+    """
     part = Participation(round_id=rnd.id, player_id=player.id, joined_at=now)
     session.add(part)
     session.flush()
     session.add(Standing(round_id=rnd.id, player_id=player.id, points=0, meetings=0,
                          joined_order=part.id))
-    session.flush()
-    return part
+    seq = next_seq(session, rnd.id, "player_joined", now)
+    return [StandingsChanged(rnd.id, seq, (player.id,), {})]
 
 
-def enter_round(session: Session, player: Player, rnd: Round, now: datetime) -> Participation:
+def enter_round(session: Session, player: Player, rnd: Round, now: datetime) -> list[Event]:
     """A known player joins another round of their neighbourhood; idempotent."""
     if player.neighbourhood_id != rnd.neighbourhood_id or player.banned:
         raise GameError("not_in_round", 403)
-    existing = participation(session, player.id, rnd.id)
-    if existing:
-        return existing
+    if participation(session, player.id, rnd.id):
+        return []
     can_join(rnd)
     return _take_part(session, player, rnd, now)
 

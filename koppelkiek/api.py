@@ -87,6 +87,7 @@ def api_join() -> Any:
         team=text_field(data, "team", required=False), now=now(), language=select_locale(),
     )
     s.commit()
+    realtime.publish(joined.events)
     return jsonify(
         player=player_json(joined.player), token=joined.token, recovery_code=joined.recovery_code
     ), 201

@@ -14,6 +14,7 @@ from game.models import Round
 from game.photos import my_meetings
 from game.players import current_round, enter_round, join, recover
 from game.rounds import by_join_code, can_join
+from koppelkiek import realtime
 from koppelkiek.db import session as db_session
 from koppelkiek.extensions import limiter
 from koppelkiek.identity import current_player, now, set_player_cookie
@@ -69,8 +70,9 @@ def join_page(join_code: str) -> Any:
     player = current_player()
     then = _safe_next(request.args.get("then"))
     if player is not None and player.neighbourhood_id == rnd.neighbourhood_id:
-        enter_round(s, player, rnd, now())
+        events = enter_round(s, player, rnd, now())
         s.commit()
+        realtime.publish(events)
         return redirect(then or url_for("play.player_page"))
     can_join(rnd)  # say so before someone types a name for nothing
     return render_template("join.html", rnd=rnd, form=JoinForm(), then=then)
@@ -100,6 +102,7 @@ def join_submit(join_code: str) -> Any:
             ), exc.status
         raise
     s.commit()
+    realtime.publish(joined.events)
     session["fresh_recovery"] = joined.recovery_code
     response = redirect(url_for("play.welcome", then=then) if then else url_for("play.welcome"))
     return set_player_cookie(response, joined.token)

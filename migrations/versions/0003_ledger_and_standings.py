@@ -47,6 +47,11 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_score_entries_round_id_rounds'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_score_entries'))
     )
+    # Players who joined before standings existed start on the board with 0 points.
+    op.execute(
+        "INSERT INTO standings (round_id, player_id, points, meetings, joined_order) "
+        "SELECT round_id, player_id, 0, 0, id FROM participations"
+    )
     with op.batch_alter_table('score_entries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_score_entries_photo_id'), ['photo_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_score_entries_player_id'), ['player_id'], unique=False)

@@ -55,7 +55,7 @@ def test_points_ranks_and_teams(app, clock) -> None:  # type: ignore[no-untyped-
     assert [r["display_name"] for r in board["standings"]] == ["Ömer", "Fatma", "Jan", "Sanne"]
     assert [(t["team"], t["points"]) for t in board["teams"]] == [
         ("Marijkeweg", 30), ("Everstraat", 28)]
-    assert board["seq"] == 3  # start, and two photos
+    assert board["seq"] == 7  # start, four joins and two photos
     result = world.app.test_cli_runner().invoke(args=["check", str(world.round_id)])
     assert result.exit_code == 0, result.output
 
@@ -89,7 +89,12 @@ def test_live_deltas_follow_the_snapshot(app, clock) -> None:  # type: ignore[no
     screen = socketio.test_client(app)
     screen.emit("watch", {"round_id": world.round_id, "since_seq": 0})
     snap = received(screen, "snapshot")[0]
-    assert snap["seq"] == 1 and [r["points"] for r in snap["standings"]] == [0, 0]
+    assert snap["seq"] == 3 and [r["points"] for r in snap["standings"]] == [0, 0]  # start, 2 joins
+    world.join("Jan")  # a newcomer is a change of the board too
+    joined = received(screen, "standings")
+    assert [(d["seq"], [r["display_name"] for r in d["changed"]]) for d in joined] == [
+        (4, ["Jan"])]
+    snap = {"seq": 4}
     scored_photo(world, fatma, omer, "DSCN0010.jpg")
     events = screen.get_received()
     deltas = [e["args"][0] for e in events if e["name"] == "standings"]
@@ -99,7 +104,7 @@ def test_live_deltas_follow_the_snapshot(app, clock) -> None:  # type: ignore[no
     assert {r["display_name"]: r["points"] for r in delta["changed"]} == {"Fatma": 12,
                                                                          "Ömer": 12}
     assert delta["scored"]["names"] == ["Fatma", "Ömer"] and delta["scored"]["points"] == 12
-    assert [r["display_name"] for r in delta["top"]] == ["Fatma", "Ömer"]
+    assert [r["display_name"] for r in delta["top"]] == ["Fatma", "Ömer", "Jan"]
     # A client that missed something watches again with its last seq and gets a full snapshot.
     screen.emit("watch", {"round_id": world.round_id, "since_seq": snap["seq"]})
     again = received(screen, "snapshot")[0]
