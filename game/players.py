@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from game.codes import digest, new_code, normalise
 from game.errors import GameError
-from game.models import Participation, Player, Round, Standing
 from game.events import Event, StandingsChanged
+from game.models import Participation, Player, Round, Standing
 from game.rounds import can_join, next_seq
 
 NAME_MAX = 24
