@@ -64,7 +64,8 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     config.setdefault("BABEL_DEFAULT_LOCALE", "nl")
     config.setdefault("RATELIMIT_STORAGE_URI", config["RATELIMIT_STORAGE_URI"])
-    config.setdefault("SOCKETIO_ASYNC_MODE", None)
+    # Threads unless a gevent server asks for gevent (`koppelkiek serve`, koppelkiek.wsgi).
+    config.setdefault("SOCKETIO_ASYNC_MODE", "threading")
     config["SESSION_COOKIE_SAMESITE"] = "Lax"
     config["SESSION_COOKIE_SECURE"] = bool(config["SECURE_COOKIES"])
     return config
