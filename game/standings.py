@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict, defaultdict
+from datetime import datetime
 from threading import Lock
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from game.errors import GameError
+from game.events import Event, StandingsChanged
 from game.models import Organiser, Player, Round, Standing
 from game.organisers import manages
 from game.players import participation
+from game.rounds import LEADERBOARD_MODES, next_seq
 
 TOP = 10
 
@@ -102,3 +106,21 @@ def public_board(rnd: Round, full: dict[str, Any], insider: bool) -> dict[str, A
         return {**json.loads(rnd.frozen_board), "seq": full["seq"], "frozen": True}
     return {"seq": full["seq"], "standings": [], "teams": [], "hidden": True,
             "reveal_at": rnd.ends_at.isoformat()}
+
+
+def set_leaderboard(session: Session, rnd: Round, mode: str, now: datetime) -> list[Event]:
+    """Show, hide or freeze the board; screens hear of it like any other change of standings."""
+    if mode == rnd.leaderboard:
+        return []
+    if mode not in LEADERBOARD_MODES:
+        raise GameError("rule_out_of_range", 422, rule="leaderboard", low=0, high=0)
+    if mode == "frozen":
+        frozen = board(session, rnd)
+        rnd.frozen_board = json.dumps({"standings": frozen["standings"],
+                                       "teams": frozen["teams"]})
+    else:
+        rnd.frozen_board = None
+    rnd.leaderboard = mode
+    session.flush()
+    seq = next_seq(session, rnd.id, f"leaderboard_{mode}", now)
+    return [StandingsChanged(rnd.id, seq, (), {})]

@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from game.errors import GameError
+from game.ledger import rescore
 from game.models import Neighbourhood, Participation, Round
 from game.neighbourhoods import create_neighbourhood, outline_svg
 from game.organisers import audit, audit_log, authenticate, managed_neighbourhood, managed_round
@@ -38,6 +39,7 @@ from game.rounds import (
     change_state,
     create_round,
 )
+from game.standings import set_leaderboard
 from koppelkiek import realtime
 from koppelkiek.db import session as db_session
 from koppelkiek.extensions import limiter
@@ -272,11 +274,18 @@ def round_rules(round_id: int) -> Any:
     before = {c: getattr(rnd, c) for c, _, _ in RULES}
     rnd.name = " ".join((form.name.data or rnd.name).split())[:120] or rnd.name
     rnd.starts_at, rnd.ends_at = starts.astimezone(UTC), ends.astimezone(UTC)
-    apply_rules(rnd, _rules_from(form))
+    rules = _rules_from(form)
+    board_mode = str(rules.pop("leaderboard"))
+    apply_rules(rnd, rules)
     after = {c: getattr(rnd, c) for c, _, _ in RULES}
+    # New numbers apply to photos already taken, by compensating entries: the ledger stays true.
+    events = rescore(s, rnd, now(), kind="rules_changed")
+    events += set_leaderboard(s, rnd, board_mode, now())
     audit(s, organiser, "round_rules", now(), neighbourhood_id=rnd.neighbourhood_id,
-          round=rnd.id, changed={k: [before[k], after[k]] for k in after if before[k] != after[k]})
+          round=rnd.id, leaderboard=board_mode,
+          changed={k: [before[k], after[k]] for k in after if before[k] != after[k]})
     s.commit()
+    realtime.publish(events)
     flash(gettext("Round saved."))
     return redirect(url_for("organise.round_page", round_id=rnd.id))
 

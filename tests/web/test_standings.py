@@ -175,3 +175,37 @@ def test_standings_of_a_draft_round_are_not_public(app, clock) -> None:  # type:
     assert org.get(f"/api/v1/rounds/{world.round_id}/standings").status_code == 200
     page = org.get("/organise/").get_data(as_text=True)
     assert csrf_from(page)
+
+
+def _save_rules(world: World, org: FlaskClient, **fields: str) -> None:
+    url = f"/organise/rounds/{world.round_id}"
+    page = org.get(url).get_data(as_text=True)
+    data = {"name": "Zomerronde", "starts": "2008-10-22T16:10", "ends": "2008-10-22T19:20",
+            "moderation_mode": "post", "leaderboard": "visible", "require_location": "y",
+            "csrf_token": csrf_from(page), **fields}
+    assert org.post(f"{url}/rules", data=data).status_code == 302
+
+
+def test_console_freezes_hides_and_rescores_live(app, clock) -> None:  # type: ignore[no-untyped-def]
+    world = arezzo_world(app, clock)
+    fatma, _ = world.join("Fatma")
+    omer, _ = world.join("Ömer")
+    jan, _ = world.join("Jan")
+    scored_photo(world, fatma, omer, "DSCN0010.jpg")
+    org = world.organiser_client()
+    screen = socketio.test_client(app)
+    screen.emit("watch", {"round_id": world.round_id, "since_seq": 0})
+    seq = received(screen, "snapshot")[0]["seq"]
+    _save_rules(world, org, leaderboard="frozen")
+    frozen = received(screen, "standings")
+    assert [d["seq"] for d in frozen] == [seq + 1]
+    scored_photo(world, jan, omer, "DSCN0012.jpg")
+    public = app.test_client().get(f"/api/v1/rounds/{world.round_id}/standings").get_json()
+    assert public["frozen"] is True
+    assert [r["points"] for r in public["standings"]] == [12, 12, 0]  # as it was when frozen
+    # Changing the numbers rescores at once, through compensating entries.
+    _save_rules(world, org, leaderboard="visible", points_first_meeting="20")
+    board = app.test_client().get(f"/api/v1/rounds/{world.round_id}/standings").get_json()
+    assert {r["display_name"]: r["points"] for r in board["standings"]} == {
+        "Ömer": 44, "Fatma": 22, "Jan": 20}
+    assert app.test_cli_runner().invoke(args=["check", str(world.round_id)]).exit_code == 0
