@@ -22,6 +22,7 @@ from koppelkiek import (
     play,
     realtime,
     screen,
+    spots,
 )
 from koppelkiek.commands import register as register_cli
 from koppelkiek.db import db
@@ -58,7 +59,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     language.init_app(app)
 
-    for module in (play, meet, organise, api, board, photos, screen):
+    for module in (play, meet, organise, spots, api, board, photos, screen):
         app.register_blueprint(module.bp)
     # The API checks CSRF itself: only for cookie-authenticated calls (identity.check_api_csrf).
     csrf.exempt(api.bp)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from game.errors import GameError
 from game.models import Meeting, Photo, PhotoImage, Player, Round
 from game.organisers import manages
+from game.spots import excerpt, spot_of_photo
 from game.standings import BoardCache, board, may_see_round, public_board
 from koppelkiek.db import session as db_session
 from koppelkiek.identity import current_organiser, current_player
@@ -56,13 +57,17 @@ def wall_item(photo: Photo) -> dict[str, Any]:
     names = [known[meeting.player_a_id], known[meeting.player_b_id]]
     hashes = dict(s.execute(select(PhotoImage.kind, PhotoImage.content_hash).where(
         PhotoImage.photo_id == photo.id)).all())
-    return {
+    item: dict[str, Any] = {
         "id": photo.id,
         "names": names,
         "taken_at": photo.taken_at.isoformat(),
         "display_url": url_for("photos.image_file", content_hash=hashes.get("display", "-")),
         "thumb_url": url_for("photos.image_file", content_hash=hashes.get("thumb", "-")),
     }
+    spot = spot_of_photo(s, photo)
+    if spot is not None:
+        item["spot"] = {"name": spot.name, "excerpt": excerpt(spot.story)}
+    return item
 
 
 @bp.get("/<int:round_id>/standings")

@@ -107,6 +107,30 @@ MESSAGES: dict[str, Any] = {
                           "Take a new photo together."),
     "too_far_apart": _l("Your phones seem to be %(metres)s m apart. Stand next to each other "
                         "and try again."),
+    # story spots
+    "spot_name_invalid": _l("Give the story spot a name of 1 to %(maximum)s characters."),
+    "spot_story_too_long": _l("The story is too long (%(length)s characters). Keep it to "
+                              "%(maximum)s characters."),
+    "spot_coordinates_invalid": _l("Those are not a latitude and longitude. Enter decimal "
+                                   "degrees (WGS84), such as 52.0760 and 5.1240, or click on "
+                                   "the map."),
+    "spot_outside_neighbourhood": _l("That point lies outside the neighbourhood's boundary. "
+                                     "Choose a place inside it."),
+    "spot_radius_out_of_range": _l("The radius must be between %(low)s and %(high)s metres."),
+    "spot_bonus_out_of_range": _l("The bonus must be a whole number from %(low)s to %(high)s "
+                                  "points."),
+    "spot_import_missing": _l("Choose a GeoJSON file with the story spots."),
+    "spot_import_not_json": _l("The spots file is not GeoJSON (not valid JSON). Export it again "
+                               "as GeoJSON."),
+    "spot_import_not_collection": _l("The spots file must be a GeoJSON FeatureCollection of "
+                                     "points."),
+    "spot_import_empty": _l("The FeatureCollection holds no spots."),
+    "spot_import_too_many": _l("A spots file can hold at most %(maximum)s spots."),
+    "spot_import_not_point": _l("It is not a Point feature. Each spot must be a single point."),
+    "spot_import_bad_property": _l("The property \"%(property)s\" has the wrong type: name and "
+                                   "story are text, radius_m and bonus are numbers."),
+    "spot_import_feature": _l("Nothing was imported. Feature %(index)s (counting from 0, as in "
+                              "the file's \"features\" list) has a problem: %(reason)s"),
 }
 
 

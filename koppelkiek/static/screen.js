@@ -66,7 +66,9 @@
       var fig = el("figure");
       var img = el("img"); img.src = p.display_url; img.alt = p.names.join(" & ");
       fig.appendChild(img);
-      fig.appendChild(el("figcaption", "", p.names.join(" & ")));
+      var caption = el("figcaption", "", p.names.join(" & "));
+      if (p.spot) caption.appendChild(el("div", "spot", p.spot.excerpt ? p.spot.name + ": " + p.spot.excerpt : p.spot.name));
+      fig.appendChild(caption);
       fresh.appendChild(fig);
     }
     wall.replaceChildren(fresh);

@@ -1,0 +1,224 @@
+"""Story spots: places with a story from the neighbourhood's history; a photo there earns a bonus.
+
+The bonus itself is scored by the ledger (`ledger.spots_hit`). Adding or deleting a spot changes
+what a full replay of the accepted photos gives, so after a change the caller runs
+`rescore_rounds` in the same transaction: the invariant standings = ledger = replay holds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from game.errors import GameError
+from game.events import Event
+from game.ledger import rescore
+from game.models import Neighbourhood, Photo, Round, StorySpot
+from game.neighbourhoods import boundary_of
+from scoring import DEFAULT_SPOT_BONUS
+from uploads import Position, distance_m
+
+NAME_MAX = 120
+STORY_MAX = 5000
+RADIUS_MIN, RADIUS_MAX = 5.0, 500.0
+BONUS_MIN, BONUS_MAX = 0, 100
+DEFAULT_RADIUS_M = 30.0
+IMPORT_MAX_FEATURES = 500
+EXCERPT_MAX = 200
+
+
+def _bad(code: str, **params: object) -> GameError:
+    return GameError(code, 422, **params)
+
+
+def _number(value: object) -> float | None:
+    """A finite number (not a bool), or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def add_spot(
+    session: Session,
+    hood: Neighbourhood,
+    name: str,
+    story: str,
+    lat: float,
+    lon: float,
+    radius_m: float,
+    bonus: float,
+) -> StorySpot:
+    """Check every part of a spot and add it; each mistake has its own code (status 422)."""
+    spot = checked_spot(hood, name, story, lat, lon, radius_m, bonus)
+    session.add(spot)
+    session.flush()
+    return spot
+
+
+def checked_spot(
+    hood: Neighbourhood, name: str, story: str, lat: float, lon: float, radius_m: float,
+    bonus: float,
+) -> StorySpot:
+    """A new, unsaved spot once every part passed its check."""
+    name = " ".join((name or "").split())
+    if not 1 <= len(name) <= NAME_MAX:
+        raise _bad("spot_name_invalid", maximum=NAME_MAX)
+    story = (story or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(story) > STORY_MAX:
+        raise _bad("spot_story_too_long", maximum=STORY_MAX, length=len(story))
+    la, lo = _number(lat), _number(lon)
+    if la is None or lo is None or not (-90 <= la <= 90 and -180 <= lo <= 180):
+        raise _bad("spot_coordinates_invalid")
+    if not boundary_of(hood.boundary_geojson).contains(la, lo):
+        raise _bad("spot_outside_neighbourhood")
+    radius = _number(radius_m)
+    if radius is None or not RADIUS_MIN <= radius <= RADIUS_MAX:
+        raise _bad("spot_radius_out_of_range", low=int(RADIUS_MIN), high=int(RADIUS_MAX))
+    points = _number(bonus)
+    if points is None or not points.is_integer() or not BONUS_MIN <= points <= BONUS_MAX:
+        raise _bad("spot_bonus_out_of_range", low=BONUS_MIN, high=BONUS_MAX)
+    return StorySpot(
+        neighbourhood_id=hood.id, name=name, story=story, lat=la, lon=lo, radius_m=radius,
+        bonus=int(points),
+    )
+
+
+def list_spots(session: Session, hood: Neighbourhood) -> list[StorySpot]:
+    return list(session.scalars(
+        select(StorySpot).where(StorySpot.neighbourhood_id == hood.id)
+        .order_by(StorySpot.name, StorySpot.id)))
+
+
+def delete_spot(session: Session, hood: Neighbourhood, spot_id: int) -> StorySpot:
+    """Another neighbourhood's spot looks exactly like one that does not exist."""
+    spot = session.get(StorySpot, spot_id)
+    if spot is None or spot.neighbourhood_id != hood.id:
+        raise GameError("not_found", 404)
+    session.delete(spot)
+    session.flush()
+    return spot
+
+
+def _feature_spot(feature: object) -> dict[str, object]:
+    """The add_spot arguments from one GeoJSON Point feature."""
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        raise _bad("spot_import_not_point")
+    geometry = feature.get("geometry")
+    if not isinstance(geometry, dict) or geometry.get("type") != "Point":
+        raise _bad("spot_import_not_point")
+    coords = geometry.get("coordinates")
+    if not isinstance(coords, list) or len(coords) < 2:
+        raise _bad("spot_coordinates_invalid")
+    props = feature.get("properties") or {}
+    if not isinstance(props, dict):
+        raise _bad("spot_import_bad_property", property="properties")
+    for key in ("name", "story"):
+        if key in props and props[key] is not None and not isinstance(props[key], str):
+            raise _bad("spot_import_bad_property", property=key)
+    radius = props.get("radius_m", props.get("radius"))
+    bonus = props.get("bonus")
+    for key, value in (("radius_m", radius), ("bonus", bonus)):
+        if value is not None and _number(value) is None:
+            raise _bad("spot_import_bad_property", property=key)
+    return {
+        "name": props.get("name") or "",
+        "story": props.get("story") or "",
+        "lat": coords[1],
+        "lon": coords[0],
+        "radius_m": DEFAULT_RADIUS_M if radius is None else radius,
+        "bonus": DEFAULT_SPOT_BONUS if bonus is None else bonus,
+    }
+
+
+def import_spots(
+    session: Session, hood: Neighbourhood, geojson_text: str | bytes
+) -> list[StorySpot]:
+    """All spots of a FeatureCollection of Points, or none: a bad feature is named by its index.
+
+    A feature's refusal becomes `spot_import_feature` with `index` (0-based, as in the file's
+    "features" list), `reason` (the feature's own refusal code) and that refusal's parameters.
+    """
+    try:
+        doc = json.loads(geojson_text)
+    except (ValueError, UnicodeDecodeError):
+        raise _bad("spot_import_not_json") from None
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        raise _bad("spot_import_not_collection")
+    features = doc.get("features")
+    if not isinstance(features, list):
+        raise _bad("spot_import_not_collection")
+    if not features:
+        raise _bad("spot_import_empty")
+    if len(features) > IMPORT_MAX_FEATURES:
+        raise _bad("spot_import_too_many", maximum=IMPORT_MAX_FEATURES)
+    checked: list[StorySpot] = []
+    # Every feature is checked before the first is added: a bad one leaves nothing behind.
+    for index, feature in enumerate(features):
+        try:
+            checked.append(checked_spot(hood, **_feature_spot(feature)))  # type: ignore[arg-type]
+        except GameError as exc:
+            raise GameError("spot_import_feature", 422, index=index, reason=exc.code,
+                            **exc.params) from None
+    session.add_all(checked)
+    session.flush()
+    return checked
+
+
+@dataclass(frozen=True)
+class Near:
+    spot: StorySpot
+    distance_m: float
+
+
+def spots_near(spots: list[StorySpot], lat: float, lon: float) -> list[Near]:
+    """Each spot with its distance from (lat, lon), nearest first."""
+    here = Position(lat, lon)
+    return sorted(
+        (Near(spot, distance_m(here, Position(spot.lat, spot.lon))) for spot in spots),
+        key=lambda near: (near.distance_m, near.spot.id),
+    )
+
+
+def round_spots(session: Session, rnd: Round) -> list[StorySpot]:
+    return list(session.scalars(
+        select(StorySpot).where(StorySpot.neighbourhood_id == rnd.neighbourhood_id)
+        .order_by(StorySpot.name, StorySpot.id)))
+
+
+def spot_of_photo(session: Session, photo: Photo) -> StorySpot | None:
+    """The nearest spot whose radius holds the photo's location (as scoring sees it), if any."""
+    if photo.lat is None or photo.lon is None:
+        return None
+    spots = list(session.scalars(
+        select(StorySpot).join(Round, Round.neighbourhood_id == StorySpot.neighbourhood_id)
+        .where(Round.id == photo.round_id)))
+    for near in spots_near(spots, photo.lat, photo.lon):
+        if near.distance_m <= near.spot.radius_m:
+            return near.spot
+    return None
+
+
+def excerpt(story: str, limit: int = EXCERPT_MAX) -> str:
+    """The story's start, at most `limit` characters, cut at a word with an ellipsis."""
+    text = " ".join((story or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def rescore_rounds(session: Session, hood: Neighbourhood, now: datetime) -> list[Event]:
+    """Spots changed: every round of the neighbourhood to a full replay, by compensating entries."""
+    events: list[Event] = []
+    for rnd in session.scalars(select(Round).where(Round.neighbourhood_id == hood.id)
+                               .order_by(Round.id)):
+        events += rescore(session, rnd, now, kind="spots_changed")
+    return events

@@ -1,0 +1,243 @@
+"""Story spots: the console pages to add, import and delete them, and the players' list."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import StringField, TextAreaField
+from wtforms.validators import Length
+
+from game.errors import GameError
+from game.models import Neighbourhood, Round, StorySpot
+from game.neighbourhoods import M_PER_DEG, outline_svg
+from game.organisers import audit, managed_neighbourhood
+from game.players import current_round
+from game.spots import (
+    DEFAULT_RADIUS_M,
+    add_spot,
+    delete_spot,
+    excerpt,
+    import_spots,
+    list_spots,
+    rescore_rounds,
+    round_spots,
+    spots_near,
+)
+from koppelkiek import realtime
+from koppelkiek.db import session as db_session
+from koppelkiek.identity import current_organiser, now, organiser_required, require_player
+from koppelkiek.messages import message
+from scoring import DEFAULT_SPOT_BONUS
+
+bp = Blueprint("spots", __name__)
+IMPORT_MAX_BYTES = 1024 * 1024
+
+
+class SpotForm(FlaskForm):
+    # Loose on purpose: the game checks each part and says what is wrong in its own words.
+    name = StringField(validators=[Length(max=1000)])
+    story = TextAreaField(validators=[Length(max=20000)])
+    lat = StringField(validators=[Length(max=40)])
+    lon = StringField(validators=[Length(max=40)])
+    radius_m = StringField(default=f"{DEFAULT_RADIUS_M:g}", validators=[Length(max=40)])
+    bonus = StringField(default=str(DEFAULT_SPOT_BONUS), validators=[Length(max=40)])
+
+
+class ImportForm(FlaskForm):
+    geojson = FileField()
+
+
+class DeleteForm(FlaskForm):
+    pass
+
+
+def _number(text: str | None, code: str, **params: object) -> float:
+    """A number as typed, with a decimal comma or point; else the field's own refusal."""
+    try:
+        value = float((text or "").strip().replace(",", "."))
+    except ValueError:
+        raise GameError(code, 422, **params) from None
+    if not math.isfinite(value):
+        raise GameError(code, 422, **params)
+    return value
+
+
+def refusal_text(exc: GameError) -> str:
+    """An import's feature refusal names the feature and then says what is wrong with it."""
+    if exc.code == "spot_import_feature":
+        reason = message(str(exc.params.get("reason")), exc.params)
+        return message(exc.code, {**exc.params, "reason": reason})
+    return message(exc.code, exc.params)
+
+
+def _drawn(spot: StorySpot, project: tuple[float, float, float, float]) -> dict[str, Any]:
+    """The spot as a circle on the outline, in the outline's SVG units."""
+    minx, maxy, kx, scale = project
+    return {
+        "spot": spot,
+        "cx": round((spot.lon - minx) * kx * scale, 2),
+        "cy": round((maxy - spot.lat) * scale, 2),
+        "r": max(round(spot.radius_m / M_PER_DEG * scale, 2), 1.5),
+    }
+
+
+def _page(hood: Neighbourhood, form: SpotForm | None = None, errors: list[str] | None = None,
+          status: int = 200) -> Any:
+    s = db_session()
+    outline = outline_svg(hood.boundary_geojson)
+    project = outline["project"]
+    return render_template(
+        "organise/spots.html", hood=hood, outline=outline, project=project,
+        spots=[_drawn(spot, project) for spot in list_spots(s, hood)],  # type: ignore[arg-type]
+        form=form or SpotForm(), import_form=ImportForm(), delete_form=DeleteForm(),
+        errors=errors or [],
+    ), status
+
+
+def _hood(slug: str) -> Neighbourhood:
+    organiser = current_organiser()
+    assert organiser is not None
+    return managed_neighbourhood(db_session(), organiser, slug)
+
+
+@bp.get("/organise/neighbourhoods/<slug>/spots")
+@organiser_required
+def page(slug: str) -> Any:
+    return _page(_hood(slug))
+
+
+@bp.post("/organise/neighbourhoods/<slug>/spots")
+@organiser_required
+def add(slug: str) -> Any:
+    s = db_session()
+    hood = _hood(slug)
+    form = SpotForm()
+    if not form.validate_on_submit():
+        errors = [f"{name}: {', '.join(errs)}" for name, errs in form.errors.items()]
+        return _page(hood, form, errors, 422)
+    try:
+        spot = add_spot(
+            s, hood, form.name.data or "", form.story.data or "",
+            _number(form.lat.data, "spot_coordinates_invalid"),
+            _number(form.lon.data, "spot_coordinates_invalid"),
+            _number(form.radius_m.data, "spot_radius_out_of_range", low=5, high=500),
+            _number(form.bonus.data, "spot_bonus_out_of_range", low=0, high=100),
+        )
+    except GameError as exc:
+        s.rollback()
+        return _page(hood, form, [refusal_text(exc)], exc.status)
+    events = rescore_rounds(s, hood, now())
+    audit(s, current_organiser(), "spot_add", now(), neighbourhood_id=hood.id, spot=spot.id,
+          name=spot.name, lat=spot.lat, lon=spot.lon, radius_m=spot.radius_m, bonus=spot.bonus)
+    s.commit()
+    realtime.publish(events)
+    flash(gettext("Story spot saved."))
+    return redirect(url_for("spots.page", slug=hood.slug))
+
+
+@bp.post("/organise/neighbourhoods/<slug>/spots/import")
+@organiser_required
+def import_file(slug: str) -> Any:
+    s = db_session()
+    hood = _hood(slug)
+    form = ImportForm()
+    if not form.validate_on_submit():
+        raise GameError("bad_request", 400)
+    upload = form.geojson.data
+    try:
+        if upload is None or not getattr(upload, "filename", ""):
+            raise GameError("spot_import_missing", 422)
+        data = upload.read(IMPORT_MAX_BYTES + 1)
+        if len(data) > IMPORT_MAX_BYTES:
+            raise GameError("request_too_large", 413)
+        added = import_spots(s, hood, data)
+    except GameError as exc:
+        s.rollback()
+        return _page(hood, errors=[refusal_text(exc)], status=exc.status)
+    events = rescore_rounds(s, hood, now())
+    audit(s, current_organiser(), "spot_import", now(), neighbourhood_id=hood.id,
+          count=len(added), spots=[spot.id for spot in added],
+          filename=str(getattr(upload, "filename", ""))[:120])
+    s.commit()
+    realtime.publish(events)
+    flash(gettext("Story spots imported: %(count)s.", count=len(added)))
+    return redirect(url_for("spots.page", slug=hood.slug))
+
+
+@bp.post("/organise/neighbourhoods/<slug>/spots/<int:spot_id>/delete")
+@organiser_required
+def delete(slug: str, spot_id: int) -> Any:
+    s = db_session()
+    hood = _hood(slug)
+    if not DeleteForm().validate_on_submit():
+        raise GameError("bad_request", 400)
+    spot = delete_spot(s, hood, spot_id)
+    events = rescore_rounds(s, hood, now())
+    audit(s, current_organiser(), "spot_delete", now(), neighbourhood_id=hood.id, spot=spot_id,
+          name=spot.name)
+    s.commit()
+    realtime.publish(events)
+    flash(gettext("Story spot deleted."))
+    return redirect(url_for("spots.page", slug=hood.slug))
+
+
+def _position() -> tuple[float, float] | None:
+    """The `lat` and `lon` query parameters: both or neither, and on the globe."""
+    lat, lon = request.args.get("lat"), request.args.get("lon")
+    if lat is None and lon is None:
+        return None
+    values = []
+    for name, text, limit in (("lat", lat, 90.0), ("lon", lon, 180.0)):
+        try:
+            value = float(text or "")
+        except ValueError:
+            raise GameError("field_invalid", 422, field=name) from None
+        if not (math.isfinite(value) and -limit <= value <= limit):
+            raise GameError("field_invalid", 422, field=name)
+        values.append(value)
+    return values[0], values[1]
+
+
+def spot_json(spot: StorySpot, distance: float | None = None) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": spot.id,
+        "name": spot.name,
+        "story": spot.story,
+        "excerpt": excerpt(spot.story),
+        "lat": spot.lat,
+        "lon": spot.lon,
+        "radius_m": spot.radius_m,
+        "bonus": spot.bonus,
+    }
+    if distance is not None:
+        item["distance_m"] = round(distance)
+        item["inside"] = distance <= spot.radius_m
+    return item
+
+
+@bp.get("/api/v1/spots")
+def api_spots() -> Any:
+    """The spots of the player's current round; with lat and lon, nearest first with distances."""
+    player = require_player()
+    s = db_session()
+    rnd = current_round(s, player)
+    spots = round_spots(s, rnd) if rnd else []
+    here = _position()
+    if here is None:
+        items = [spot_json(spot) for spot in spots]
+    else:
+        items = [spot_json(near.spot, near.distance_m) for near in spots_near(spots, *here)]
+    return jsonify(round_id=rnd.id if rnd else None, spots=items)
+
+
+@bp.app_context_processor
+def spot_helpers() -> dict[str, Any]:
+    def round_story_spots(rnd: Round | None) -> list[dict[str, Any]]:
+        return [spot_json(spot) for spot in round_spots(db_session(), rnd)] if rnd else []
+
+    return {"round_story_spots": round_story_spots}
