@@ -15,6 +15,7 @@ from koppelkiek import (
     board,
     config,
     errors,
+    exports,
     language,
     meet,
     organise,
@@ -59,7 +60,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     language.init_app(app)
 
-    for module in (play, meet, organise, spots, api, board, photos, screen):
+    for module in (play, meet, organise, spots, api, board, photos, screen, exports):
         app.register_blueprint(module.bp)
     # The API checks CSRF itself: only for cookie-authenticated calls (identity.check_api_csrf).
     csrf.exempt(api.bp)

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from game.errors import GameError
+from game.exports import as_json, csv_zip
 from game.ledger import check, ledger_matches_keys, rescore
 from game.models import Neighbourhood, Organiser, Round
 from game.neighbourhoods import create_neighbourhood
@@ -314,8 +315,39 @@ def check_command(round_id: int) -> None:
             click.echo("ledger entries per photo differ from a replay", err=True)
         sys.exit(1)
 
+
+@click.command("export")
+@click.argument("round_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="json",
+              show_default=True)
+@click.option("--locations", is_flag=True, help="Include exact locations (personal data).")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True),
+              help="File to write; JSON goes to stdout without it, CSV to round-<id>-export.zip.")
+@with_appcontext
+def export_command(round_id: int, fmt: str, locations: bool, output: str | None) -> None:
+    """Export a round's standings, teams, meetings and photos (CSV: a ZIP of four files)."""
+    with _session() as s:
+        rnd = s.get(Round, round_id)
+        if rnd is None:
+            raise click.ClickException(f"no round {round_id}")
+        now, text = _now(), ""
+        if fmt == "json":
+            text = json.dumps(as_json(s, rnd, with_locations=locations, exported_at=now),
+                              ensure_ascii=False, indent=2) + "\n"
+            data = text.encode("utf-8")
+        else:
+            data = csv_zip(s, rnd, with_locations=locations, made_at=now)
+            output = output or f"round-{rnd.id}-export.zip"
+        if output is not None:
+            Path(output).write_bytes(data)
+        audit(s, None, "export", now, neighbourhood_id=rnd.neighbourhood_id, round=rnd.id,
+              format=fmt, locations=locations, via="cli")
+        s.commit()
+        click.echo(f"Round {rnd.id} exported to {output}." if output else text, nl=bool(output))
+
+
 COMMANDS = [init_command, demo_command, serve_command, organiser_group, neighbourhood_group,
-            round_group, check_command]
+            round_group, check_command, export_command]
 
 
 def register(app: Flask) -> None:

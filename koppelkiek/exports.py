@@ -1,0 +1,115 @@
+"""Console downloads of a round: its tables as CSV (a ZIP of four files) or JSON, and the album.
+
+Every download is written to the audit log, with whether exact locations were included.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from tempfile import SpooledTemporaryFile
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, request
+from flask_babel import force_locale, format_date, gettext
+
+from game.exports import AlbumWords, as_json, csv_zip, write_album
+from game.models import Round
+from game.organisers import audit, managed_round
+from koppelkiek.db import session as db_session
+from koppelkiek.identity import current_organiser, now, organiser_required
+from koppelkiek.language import LANGUAGES
+
+bp = Blueprint("exports", __name__, url_prefix="/organise")
+
+SPOOL_BYTES = 8 * 1024 * 1024  # a bigger album goes to a temporary file, not memory
+
+
+def _yes(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _managed(round_id: int) -> Round:
+    organiser = current_organiser()
+    assert organiser is not None
+    return managed_round(db_session(), organiser, round_id)
+
+
+def _attachment(response: Response, filename: str) -> Response:
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # Personal data: never kept by a browser or proxy cache.
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/rounds/<int:round_id>/export.<any(csv, json):fmt>")
+@organiser_required
+def export(round_id: int, fmt: str) -> Any:
+    """CSV is a ZIP of standings.csv, teams.csv, meetings.csv and photos.csv; JSON is one object."""
+    s = db_session()
+    rnd = _managed(round_id)
+    with_locations = _yes(request.args.get("locations"))
+    when = now()
+    name = f"round-{rnd.id}-export{'-locations' if with_locations else ''}"
+    if fmt == "json":
+        data = json.dumps(as_json(s, rnd, with_locations=with_locations, exported_at=when),
+                          ensure_ascii=False, indent=2).encode("utf-8")
+        response = Response(data, mimetype="application/json")
+        filename = f"{name}.json"
+    else:
+        response = Response(csv_zip(s, rnd, with_locations=with_locations, made_at=when),
+                            mimetype="application/zip")
+        filename = f"{name}.zip"
+    audit(s, current_organiser(), "export", when, neighbourhood_id=rnd.neighbourhood_id,
+          round=rnd.id, format=fmt, locations=with_locations)
+    s.commit()
+    return _attachment(response, filename)
+
+
+def album_words(rnd: Round) -> AlbumWords:
+    """In the neighbourhood's language: the album is for the neighbours, not the console."""
+    lang = rnd.neighbourhood.default_language
+    lang = lang if lang in LANGUAGES else "nl"
+    local_day = rnd.starts_at.astimezone(ZoneInfo(rnd.neighbourhood.timezone)).date()
+    with force_locale(lang):
+        return AlbumWords(
+            lang=lang,
+            date=format_date(local_day, "long"),
+            intro=gettext("Neighbours who met during this round. Every photo is here with the "
+                          "permission of both people in it."),
+            caption=gettext("%(a)s and %(b)s, %(time)s"),
+            empty=gettext("No photos were on the wall."),
+        )
+
+
+@bp.get("/rounds/<int:round_id>/album.zip")
+@organiser_required
+def album(round_id: int) -> Any:
+    """The photos on the wall with an index.html, to hand to the community afterwards."""
+    s = db_session()
+    rnd = _managed(round_id)
+    out = SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - _stream closes it
+    try:
+        count = write_album(s, rnd, out, album_words(rnd))
+    except BaseException:
+        out.close()
+        raise
+    size = out.tell()
+    audit(s, current_organiser(), "export", now(), neighbourhood_id=rnd.neighbourhood_id,
+          round=rnd.id, format="album", locations=False, photos=count)
+    s.commit()
+    response = Response(_stream(out), mimetype="application/zip", direct_passthrough=True)
+    response.content_length = size
+    return _attachment(response, f"round-{rnd.id}-album.zip")
+
+
+def _stream(out: IO[bytes], chunk: int = 256 * 1024) -> Iterator[bytes]:
+    """Send the finished ZIP and close it, also when the download is broken off."""
+    try:
+        out.seek(0)
+        while block := out.read(chunk):
+            yield block
+    finally:
+        out.close()
