@@ -52,4 +52,12 @@ class PhotoChanged:
     on_wall: bool
 
 
-Event = RoundChanged | Notice | MeetingMade | StandingsChanged | PhotoChanged
+@dataclass(frozen=True)
+class PhotoSubmitted:
+    """A photo arrived or was decided on: organisers' queues refresh."""
+
+    round_id: int
+    photo_id: int
+
+
+Event = RoundChanged | Notice | MeetingMade | StandingsChanged | PhotoChanged | PhotoSubmitted

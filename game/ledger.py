@@ -62,6 +62,19 @@ def accepted_photos(session: Session, rnd: Round) -> list[ScoredPhoto]:
     ]
 
 
+def forfeited(session: Session, round_id: int) -> set[int]:
+    """Players banned with their points reversed: they still met people, but score nothing."""
+    return set(session.scalars(select(Standing.player_id).where(
+        Standing.round_id == round_id, Standing.forfeited.is_(True))))
+
+
+def target_awards(session: Session, rnd: Round) -> list[Award]:
+    """What the ledger must add up to: a full replay, less what forfeited players would get."""
+    out = forfeited(session, rnd.id)
+    return [a for a in replay(accepted_photos(session, rnd), rules_of(rnd))
+            if a.player_id not in out]
+
+
 def _current_sums(session: Session, round_id: int) -> dict[tuple[int, int, str, int | None], int]:
     rows = session.execute(
         select(ScoreEntry.player_id, ScoreEntry.photo_id, ScoreEntry.reason, ScoreEntry.spot_id,
@@ -112,7 +125,8 @@ def score_photo(session: Session, rnd: Round, photo: Photo, now: datetime) -> Sc
     tally = Tally(rules_of(rnd))
     for past in earlier:
         tally.add(past)
-    awards = tally.add(this)
+    out = forfeited(session, rnd.id)
+    awards = [a for a in tally.add(this) if a.player_id not in out]
     met = tally.meetings()
     meetings = {pid: met.get(pid, 0) for pid in (this.player_a, this.player_b)}
     seq, delta = _book(session, rnd, awards, meetings, now, "photo_scored")
@@ -132,8 +146,7 @@ def score_photo(session: Session, rnd: Round, photo: Photo, now: datetime) -> Sc
 def rescore(session: Session, rnd: Round, now: datetime, kind: str = "rescore") -> list[Event]:
     """Bring the ledger to a full replay under the current rules, by compensating entries."""
     photos = accepted_photos(session, rnd)
-    target = replay(photos, rules_of(rnd))
-    fixes = compensate(_current_sums(session, rnd.id), target)
+    fixes = compensate(_current_sums(session, rnd.id), target_awards(session, rnd))
     tally = Tally(rules_of(rnd))
     for photo in photos:
         tally.add(photo)
@@ -166,7 +179,7 @@ def check(session: Session, rnd: Round) -> list[Difference]:
         select(ScoreEntry.player_id, func.sum(ScoreEntry.points))
         .where(ScoreEntry.round_id == rnd.id).group_by(ScoreEntry.player_id)).all()}
     target: dict[int, int] = defaultdict(int)
-    for award in replay(accepted_photos(session, rnd), rules_of(rnd)):
+    for award in target_awards(session, rnd):
         target[award.player_id] += award.points
     keys = set(standing) | set(ledger) | set(target)
     return [
@@ -178,5 +191,5 @@ def check(session: Session, rnd: Round) -> list[Difference]:
 
 def ledger_matches_keys(session: Session, rnd: Round) -> bool:
     """Per (player, photo, reason, spot) the ledger equals the replay: no hidden offsets."""
-    target = ledger_sums(replay(accepted_photos(session, rnd), rules_of(rnd)))
+    target = ledger_sums(target_awards(session, rnd))
     return _current_sums(session, rnd.id) == {k: v for k, v in target.items() if v}

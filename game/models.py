@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -177,6 +178,7 @@ class Player(Base):
     device_secret_hash: Mapped[str] = mapped_column(String(64), index=True)
     recovery_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     banned: Mapped[bool] = mapped_column(Boolean, default=False)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     neighbourhood: Mapped[Neighbourhood] = relationship()
 
@@ -260,6 +262,10 @@ class Photo(Base):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     consent_a: Mapped[bool | None] = mapped_column(Boolean)
     consent_b: Mapped[bool | None] = mapped_column(Boolean)
+    # Images deleted (purge, or a player erased their data); the facts stay for the ledger.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("organisers.id",
+                                                              ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     meeting: Mapped[Meeting] = relationship()
     images: Mapped[list[PhotoImage]] = relationship(
@@ -319,4 +325,6 @@ class Standing(Base):
     meetings: Mapped[int] = mapped_column(Integer, default=0)
     last_scored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     joined_order: Mapped[int] = mapped_column(Integer)
+    # Banned with points reversed: the replay gives this player nothing in this round.
+    forfeited: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     player: Mapped[Player] = relationship()

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from game.errors import GameError
-from game.events import Event, Notice, PhotoChanged
+from game.events import Event, Notice, PhotoChanged, PhotoSubmitted
 from game.ledger import rescore
 from game.models import Photo, Round
 from game.photos import on_wall
@@ -36,6 +36,7 @@ def decide(session: Session, photo: Photo, decision: str, now: datetime,
     if was_on_wall != on_wall(photo):
         seq = next_seq(session, rnd.id, "photo_wall", now)
         events.append(PhotoChanged(rnd.id, seq, photo.id, on_wall(photo)))
+    events.append(PhotoSubmitted(rnd.id, photo.id))
     meeting = photo.meeting
     for pid in (meeting.player_a_id, meeting.player_b_id):
         events.append(Notice(pid, "moderation", {"photo_id": photo.id, "status": status,

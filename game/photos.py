@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from game.errors import GameError
-from game.events import Event, Notice, PhotoChanged
+from game.events import Event, Notice, PhotoChanged, PhotoSubmitted
 from game.ledger import score_photo
 from game.models import Meeting, Photo, PhotoImage, Player, Round
 from game.neighbourhoods import boundary_of
@@ -143,6 +143,7 @@ def record_photo(
                               "status": photo.status})
         for pid in (meeting.player_a_id, meeting.player_b_id)
     ]
+    events.append(PhotoSubmitted(rnd.id, photo.id))
     if photo.status == "accepted":
         events.extend(score_photo(session, rnd, photo, now).events)
     # Each of the two decides about the big screen; points never depend on it.
@@ -162,7 +163,8 @@ def image(photo: Photo, kind: str) -> PhotoImage:
 
 def on_wall(photo: Photo) -> bool:
     """The public wall: accepted, and both people said yes."""
-    return photo.status == "accepted" and bool(photo.consent_a) and bool(photo.consent_b)
+    return (photo.status == "accepted" and bool(photo.consent_a) and bool(photo.consent_b)
+            and photo.purged_at is None)
 
 
 def may_see(photo: Photo, player: Player | None) -> bool:

@@ -46,7 +46,7 @@ def name_key(name: str) -> str:
     return unicodedata.normalize("NFKC", name).casefold()
 
 
-def _new_secret() -> str:
+def new_secret() -> str:
     return secrets.token_urlsafe(24)
 
 
@@ -86,7 +86,7 @@ def join(
     )
     if taken:
         raise GameError("display_name_taken", 409, name=name)
-    secret = _new_secret()
+    secret = new_secret()
     recovery, recovery_hash = _new_recovery(session)
     player = Player(
         neighbourhood_id=rnd.neighbourhood_id,
@@ -171,7 +171,7 @@ def recover(session: Session, typed_code: str) -> tuple[Player, str]:
     player = session.scalar(select(Player).where(Player.recovery_code_hash == digest(code)))
     if player is None:
         raise GameError("recovery_code_unknown", 404)
-    secret = _new_secret()
+    secret = new_secret()
     player.device_secret_hash = digest(secret)
     session.flush()
     return player, _token(player, secret)
@@ -181,6 +181,6 @@ def reissue_recovery(session: Session, player: Player) -> str:
     """For a resident who lost their phone: a new code, and the old device's session stops."""
     code, hashed = _new_recovery(session)
     player.recovery_code_hash = hashed
-    player.device_secret_hash = digest(_new_secret())
+    player.device_secret_hash = digest(new_secret())
     session.flush()
     return format_recovery(code)

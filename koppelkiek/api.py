@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request, session, url_for
 
+from game.care import erase, my_data
 from game.codes import normalise
 from game.errors import GameError
 from game.meetings import claim
@@ -19,7 +20,13 @@ from koppelkiek import realtime
 from koppelkiek.board import full_board
 from koppelkiek.db import session as db_session
 from koppelkiek.extensions import limiter
-from koppelkiek.identity import check_api_csrf, current_player, now, require_player
+from koppelkiek.identity import (
+    PLAYER_COOKIE,
+    check_api_csrf,
+    current_player,
+    now,
+    require_player,
+)
 from koppelkiek.language import select_locale
 from koppelkiek.qr import public_url
 
@@ -106,6 +113,27 @@ def api_me() -> Any:
         meetings=mine["meetings"] if mine else 0,
         rank=None if hidden or mine is None else mine["rank"],
     )
+
+
+@bp.delete("/me")
+def api_forget_me() -> Any:
+    """Delete my data: photos go, name becomes 'Oud-speler'; partners keep their points."""
+    player = require_player()
+    s = db_session()
+    events = erase(s, player, now())
+    s.commit()
+    realtime.publish(events)
+    response = jsonify(erased=True)
+    response.delete_cookie(PLAYER_COOKIE)
+    return response
+
+
+@bp.get("/me/data")
+def api_my_data() -> Any:
+    player = require_player()
+    response = jsonify(my_data(db_session(), player))
+    response.headers["Content-Disposition"] = f"attachment; filename=koppelkiek-{player.id}.json"
+    return response
 
 
 def _fix(data: dict[str, Any]) -> Any:

@@ -18,6 +18,7 @@ from koppelkiek import (
     exports,
     language,
     meet,
+    moderate,
     organise,
     photos,
     play,
@@ -60,7 +61,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     language.init_app(app)
 
-    for module in (play, meet, organise, spots, api, board, photos, screen, exports):
+    for module in (play, meet, organise, spots, moderate, api, board, photos, screen, exports):
         app.register_blueprint(module.bp)
     # The API checks CSRF itself: only for cookie-authenticated calls (identity.check_api_csrf).
     csrf.exempt(api.bp)

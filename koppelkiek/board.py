@@ -43,7 +43,8 @@ def wall(rnd: Round, limit: int = WALL_SIZE) -> list[dict[str, Any]]:
     s = db_session()
     photos = list(s.scalars(
         select(Photo).where(Photo.round_id == rnd.id, Photo.status == "accepted",
-                            Photo.consent_a.is_(True), Photo.consent_b.is_(True))
+                            Photo.consent_a.is_(True), Photo.consent_b.is_(True),
+                            Photo.purged_at.is_(None))
         .order_by(Photo.accepted_at.desc(), Photo.id.desc()).limit(limit)))
     return [wall_item(p) for p in photos]
 

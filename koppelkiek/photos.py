@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from game.errors import GameError
-from game.models import Meeting, Photo, PhotoImage, UploadAttempt
+from game.models import Meeting, Photo, PhotoImage, Round, UploadAttempt
+from game.organisers import manages
 from game.photos import (
     image,
     may_see,
@@ -23,7 +24,13 @@ from game.photos import (
 from koppelkiek import realtime
 from koppelkiek.darkroom import develop
 from koppelkiek.db import session as db_session
-from koppelkiek.identity import check_api_csrf, current_player, now, require_player
+from koppelkiek.identity import (
+    check_api_csrf,
+    current_organiser,
+    current_player,
+    now,
+    require_player,
+)
 from uploads import IntakeError, Position, take_in
 
 bp = Blueprint("photos", __name__)
@@ -128,7 +135,8 @@ def consent(photo_id: int) -> Any:
 def image_file(content_hash: str) -> Any:
     s = db_session()
     found = s.scalar(select(PhotoImage).where(PhotoImage.content_hash == content_hash[:64]))
-    if found is None or not may_see(found.photo, current_player()):
+    if found is None or not (may_see(found.photo, current_player())
+                             or _moderates(found.photo.round_id)):
         raise GameError("not_found", 404)
     public = on_wall(found.photo)
     headers = {
@@ -138,6 +146,13 @@ def image_file(content_hash: str) -> Any:
     if request.if_none_match.contains(found.content_hash):
         return Response(status=304, headers=headers)
     return Response(found.data, mimetype="image/jpeg", headers=headers)
+
+
+def _moderates(round_id: int) -> bool:
+    organiser = current_organiser()
+    rnd = db_session().get(Round, round_id)
+    return organiser is not None and rnd is not None and manages(
+        db_session(), organiser, rnd.neighbourhood_id)
 
 
 @bp.get("/meetings/<int:meeting_id>")

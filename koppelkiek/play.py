@@ -134,6 +134,14 @@ def player_page() -> Any:
                            meetings=my_meetings(s, player, rnd.id))
 
 
+@bp.get("/me")
+def my_data_page() -> Any:
+    player = current_player()
+    if player is None:
+        return render_template("not_joined.html"), 401
+    return render_template("my_data.html", player=player)
+
+
 @bp.get("/how-to-score")
 def how_to_score() -> Any:
     player = current_player()

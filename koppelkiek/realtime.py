@@ -9,7 +9,15 @@ from flask import Flask, request
 from flask import session as socket_session
 from flask_socketio import SocketIO, emit, join_room, leave_room
 
-from game.events import Event, MeetingMade, Notice, PhotoChanged, RoundChanged, StandingsChanged
+from game.events import (
+    Event,
+    MeetingMade,
+    Notice,
+    PhotoChanged,
+    PhotoSubmitted,
+    RoundChanged,
+    StandingsChanged,
+)
 from game.models import Photo, Player, Round
 from game.players import by_token
 from game.standings import TOP, may_see_round, public_board
@@ -22,6 +30,10 @@ socketio = SocketIO()
 
 def round_room(round_id: int) -> str:
     return f"round:{round_id}"
+
+
+def organiser_room(round_id: int) -> str:
+    return f"round:{round_id}:organisers"
 
 
 def player_room(player_id: int) -> str:
@@ -86,10 +98,14 @@ def on_watch(data: Any) -> None:
         return
     for room in list(socket_session.get("rounds", [])):
         leave_room(round_room(room))
+        leave_room(organiser_room(room))
     socket_session["rounds"] = [rnd.id]
     join_room(round_room(rnd.id))
+    insider = organiser_of(rnd)
+    if insider:
+        join_room(organiser_room(rnd.id))
     # Whatever `since_seq` says, a snapshot is the one safe answer: it is complete.
-    emit("snapshot", snapshot(rnd, organiser_of(rnd)))
+    emit("snapshot", snapshot(rnd, insider))
 
 
 def _standings_delta(event: StandingsChanged) -> dict[str, Any]:
@@ -123,5 +139,8 @@ def publish(events: Iterable[Event]) -> None:
         elif isinstance(event, Notice):
             socketio.emit("notice", {"kind": event.kind, **event.data},
                           to=player_room(event.player_id))
+        elif isinstance(event, PhotoSubmitted):
+            socketio.emit("queue", {"photo_id": event.photo_id},
+                          to=organiser_room(event.round_id))
         elif isinstance(event, MeetingMade):
             pass  # public only once a photo makes it count

@@ -260,6 +260,20 @@
     photoForm.addEventListener("submit", function (e) { e.preventDefault(); send(); });
   }
 
+  // Delete my data, behind a confirmation.
+  var forget = document.getElementById("forget-me");
+  if (forget) {
+    forget.addEventListener("click", function () {
+      if (!window.confirm(forget.getAttribute("data-confirm"))) return;
+      api("DELETE", "/api/v1/me").then(function (res) {
+        if (!res.ok) { toast((res.body.error && res.body.error.message) || "Error"); return; }
+        var done = document.getElementById("forgotten");
+        done.textContent = document.getElementById("my-data").getAttribute("data-msg-gone");
+        done.hidden = false; forget.hidden = true;
+      });
+    });
+  }
+
   // The player page: live points and rank, notices, and consent for the big screen.
   var playerBox = document.getElementById("player");
   if (playerBox) {
