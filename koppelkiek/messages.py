@@ -105,6 +105,8 @@ MESSAGES: dict[str, Any] = {
                            "photo."),
     "duplicate_photo": _l("This photo (or one very like it) was already sent in this round. "
                           "Take a new photo together."),
+    "round_not_ended": _l("Photos can be deleted once the round has ended. End the round "
+                          "first."),
     "too_far_apart": _l("Your phones seem to be %(metres)s m apart. Stand next to each other "
                         "and try again."),
     # story spots
