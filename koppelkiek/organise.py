@@ -26,7 +26,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from game.errors import GameError
 from game.ledger import rescore
-from game.models import Neighbourhood, Participation, Round
+from game.models import Neighbourhood, Organiser, Participation, Round
 from game.neighbourhoods import create_neighbourhood, outline_svg
 from game.organisers import audit, audit_log, authenticate, managed_neighbourhood, managed_round
 from game.rounds import (
@@ -138,6 +138,14 @@ def dashboard() -> Any:
     return render_template(
         "organise/dashboard.html", hoods=hoods, rounds=rounds, log=audit_log(s, organiser, 20)
     )
+
+
+@bp.get("/audit")
+@organiser_required
+def audit_page() -> Any:
+    organiser = current_organiser()
+    assert organiser is not None
+    return render_template("organise/audit.html", log=audit_log(db_session(), organiser, 500))
 
 
 @bp.get("/neighbourhoods/new")
@@ -344,6 +352,11 @@ STATE_LABELS = {
 }
 
 
+def _organiser_email(organiser_id: int | None) -> str:
+    organiser = db_session().get(Organiser, organiser_id) if organiser_id else None
+    return organiser.email if organiser else "cli"
+
+
 @bp.app_context_processor
 def console_helpers() -> dict[str, Any]:
     return {
@@ -351,4 +364,5 @@ def console_helpers() -> dict[str, Any]:
         "rule_default": lambda c: Round.__table__.c[c].default.arg,
         "allowed_from": lambda action: TRANSITIONS[action][0],
         "state_label": lambda state: str(STATE_LABELS.get(state, state)),
+        "organiser_email": _organiser_email,
     }

@@ -193,3 +193,14 @@ def test_an_organiser_sees_only_their_own_neighbourhoods(app, clock) -> None:  #
     res = org.post(f"/organise/rounds/{theirs.round_id}/state",
                    data={"action": "pause", "csrf_token": csrf_from(page)})
     assert res.status_code == 404
+
+
+def test_audit_log_is_visible_and_sessions_expire(world: World) -> None:
+    org = world.organiser_client()
+    page = org.get(f"/organise/rounds/{world.round_id}").get_data(as_text=True)
+    org.post(f"/organise/rounds/{world.round_id}/state",
+             data={"action": "pause", "csrf_token": csrf_from(page)})
+    log = org.get("/organise/audit").get_data(as_text=True)
+    assert "round_pause" in log and world.organiser_email in log
+    world.app.config["ORGANISER_SESSION_HOURS"] = 0
+    assert org.get("/organise/").status_code == 302
