@@ -238,6 +238,9 @@
             photoDone.textContent = photoForm.getAttribute(body.photo.status === "accepted" ? "data-msg-done" : "data-msg-pending");
             photoDone.setAttribute("data-status", body.photo.status);
             photoDone.hidden = false; sendButton.hidden = true;
+            // One photo per meeting: nothing more to choose here.
+            photoForm.querySelector('label[for="photo-input"]').hidden = true;
+            input.disabled = true;
             preview.src = body.photo.display_url;
           } else {
             photoError.textContent = (body.error && body.error.message) || ("Error " + xhr.status);
