@@ -40,7 +40,8 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
-	$(BIN)/python benchmarks/intake.py
+	status=0; for b in intake leaderboard fanout event_loop; do \
+	  $(BIN)/python benchmarks/$$b.py || status=1; done; exit $$status
 
 lint: install
 	$(BIN)/ruff check .
