@@ -120,8 +120,9 @@ def score_photo(session: Session, rnd: Round, photo: Photo, now: datetime) -> Sc
     """Award the points for a photo that was just accepted (same transaction as the photo)."""
     photo.accepted_at = photo.accepted_at or now
     session.flush()
-    earlier = [p for p in accepted_photos(session, rnd) if p.photo_id != photo.id]
-    this = next(p for p in accepted_photos(session, rnd) if p.photo_id == photo.id)
+    photos = accepted_photos(session, rnd)
+    earlier = [p for p in photos if p.photo_id != photo.id]
+    this = next(p for p in photos if p.photo_id == photo.id)
     tally = Tally(rules_of(rnd))
     for past in earlier:
         tally.add(past)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, url_for
+from flask import Blueprint, Response, current_app, jsonify, url_for
 from sqlalchemy import select
 
 from game.errors import GameError
@@ -19,10 +21,27 @@ bp = Blueprint("board", __name__, url_prefix="/api/v1/rounds")
 WALL_SIZE = 24
 
 
-def full_board(rnd: Round) -> dict[str, Any]:
+@dataclass(frozen=True)
+class CachedBoard:
+    data: dict[str, Any]
+    body: bytes  # the serialized answer, made once per seq
+
+
+def _cached(rnd: Round) -> CachedBoard:
     """Cached under (round, seq), per app: standings change only with seq."""
     boards: BoardCache = current_app.extensions.setdefault("koppelkiek_boards", BoardCache())
-    return boards.get_or_make((rnd.id, rnd.seq), lambda: board(db_session(), rnd))
+
+    def make() -> CachedBoard:
+        data = board(db_session(), rnd)
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        data["_by_player"] = {row["player_id"]: row for row in data["standings"]}
+        return CachedBoard(data, body)
+
+    return boards.get_or_make((rnd.id, rnd.seq), make)
+
+
+def full_board(rnd: Round) -> dict[str, Any]:
+    return _cached(rnd).data
 
 
 def organiser_of(rnd: Round) -> bool:
@@ -74,7 +93,10 @@ def wall_item(photo: Photo) -> dict[str, Any]:
 @bp.get("/<int:round_id>/standings")
 def standings(round_id: int) -> Any:
     rnd = visible_round(round_id)
-    return jsonify(public_board(rnd, full_board(rnd), organiser_of(rnd)))
+    insider = organiser_of(rnd)
+    if insider or rnd.leaderboard == "visible":
+        return Response(_cached(rnd).body, mimetype="application/json")
+    return jsonify(public_board(rnd, full_board(rnd), insider))
 
 
 @bp.get("/<int:round_id>/photos")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -129,8 +130,9 @@ def _print_demo(s: Session, login_file: Path) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve_command(host: str, port: int) -> None:
     """Run the server (gevent, websockets)."""
+    # Migrate in a child process: Alembic's memory then never stays in the server.
+    subprocess.run([sys.executable, "-m", "koppelkiek.cli", "init"], check=True)
     app = create_app({"SOCKETIO_ASYNC_MODE": "gevent"})
-    upgrade(db.engine(app))
     click.echo(f"Koppelkiek on http://{host}:{port}  (Ctrl+C stops)")
     socketio.run(app, host=host, port=port, log_output=False)
 

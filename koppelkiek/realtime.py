@@ -112,7 +112,8 @@ def _standings_delta(event: StandingsChanged) -> dict[str, Any]:
     rnd = db_session().get(Round, event.round_id)
     assert rnd is not None
     board = public_board(rnd, full_board(rnd), insider=False)
-    changed = [row for row in board["standings"] if row["player_id"] in set(event.players)]
+    index = board.get("_by_player", {})
+    changed = [index[pid] for pid in event.players if pid in index]
     return {"seq": event.seq, "changed": changed, "top": board["standings"][:TOP],
             "teams": board["teams"], "hidden": bool(board.get("hidden")),
             "scored": event.scored if not board.get("hidden") else {}}
