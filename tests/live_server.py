@@ -24,6 +24,7 @@ from typing import Any
 from tests.conftest import HOOGRAVEN, ROOT
 
 PORTS = range(8765, 8866)
+SEED_PASSWORD = "seed password 123"  # every organiser that `live_round` creates
 
 
 def free_port() -> int:
@@ -46,6 +47,38 @@ class Server:
     instance: Path
     log: Path
     organisers: set[str] = field(default_factory=set)
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    def start(self) -> None:
+        """`koppelkiek serve` on this server's port and instance; again after `kill()`."""
+        assert self.proc is None or self.proc.poll() is not None, "the server is running"
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "koppelkiek.cli", "serve", "--host", "127.0.0.1",
+                 "--port", str(self.port)],
+                env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            )
+        _wait_healthy(self.url, self.proc, self.log)
+
+    def kill(self) -> None:
+        """SIGKILL, as in a power cut: no goodbye to the sockets, nothing flushed."""
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
 
     def cli(self, *args: str, stdin: str | None = None) -> str:
         done = subprocess.run(
@@ -84,7 +117,7 @@ class Server:
                    timezone: str | None = None) -> dict[str, Any]:
         """A neighbourhood with a round that is live now; returns the round (with join_code)."""
         if organiser not in self.organisers:
-            self.create_organiser(organiser, "seed password 123")
+            self.create_organiser(organiser, SEED_PASSWORD)
             self.organisers.add(organiser)
         hood = self.create_neighbourhood(name, boundary, organiser, folder, timezone)
         now = datetime.now().astimezone()  # aware, so the neighbourhood's zone doesn't matter
@@ -120,19 +153,9 @@ def live_server(instance: Path) -> Iterator[Server]:
     log = instance / "server.log"
     srv = Server(url=url, env=env, instance=instance, log=log)
     srv.cli("init")
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "koppelkiek.cli", "serve", "--host", "127.0.0.1",
-             "--port", str(port)],
-            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-        )
+    log.write_bytes(b"")
     try:
-        _wait_healthy(url, proc, log)
+        srv.start()
         yield srv
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        srv.stop()

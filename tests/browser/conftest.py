@@ -92,6 +92,16 @@ def desktop(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+@pytest.fixture
+def big_screen(browser: Any) -> Iterator[Any]:
+    """The community-centre TV: a 1920×1080 landscape context. Closed after the test."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="nl-NL",
+                                  timezone_id="Europe/Amsterdam")
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
 @pytest.fixture(scope="session")
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
