@@ -278,7 +278,8 @@ class PhotoImage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(8))  # display | thumb
-    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Not unique: the same picture may be played in two rounds (duplicates are per round).
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)

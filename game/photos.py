@@ -223,3 +223,19 @@ def my_meetings(
             consent = photo.consent_a if meeting.player_a_id == player.id else photo.consent_b
         found.append(MyMeeting(meeting, partner, photo, consent))
     return found
+
+
+@dataclass(frozen=True)
+class ConsentQuestion:
+    id: int
+    display_hash: str
+
+
+def awaiting_consent(meetings: list[MyMeeting]) -> ConsentQuestion | None:
+    """The newest accepted photo this player has not yet said yes or no to."""
+    for m in meetings:
+        photo = m.photo
+        if (photo is not None and photo.status == "accepted" and m.my_consent is None
+                and photo.purged_at is None):
+            return ConsentQuestion(photo.id, image(photo, "display").content_hash)
+    return None

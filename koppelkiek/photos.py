@@ -15,9 +15,11 @@ from game.models import Meeting, Photo, PhotoImage, Round, UploadAttempt
 from game.organisers import manages
 from game.photos import (
     Recorded,
+    awaiting_consent,
     image,
     may_see,
     meeting_for_photo,
+    my_meetings,
     on_wall,
     record_photo,
     set_consent,
@@ -142,9 +144,12 @@ def consent(photo_id: int) -> Any:
 @bp.get("/photos/<content_hash>.jpg")
 def image_file(content_hash: str) -> Any:
     s = db_session()
-    found = s.scalar(select(PhotoImage).where(PhotoImage.content_hash == content_hash[:64]))
-    if found is None or not (may_see(found.photo, current_player())
-                             or _moderates(found.photo.round_id)):
+    # The same picture may sit in two rounds: serve it if the asker may see any of them.
+    candidates = s.scalars(select(PhotoImage).where(PhotoImage.content_hash == content_hash[:64]))
+    player = current_player()
+    found = next((i for i in candidates
+                  if may_see(i.photo, player) or _moderates(i.photo.round_id)), None)
+    if found is None:
         raise GameError("not_found", 404)
     public = on_wall(found.photo)
     headers = {
@@ -170,9 +175,11 @@ def meeting_page(meeting_id: int) -> Any:
     if meeting is None or player.id not in (meeting.player_a_id, meeting.player_b_id):
         raise GameError("not_found", 404)
     partner = meeting.player_b if meeting.player_a_id == player.id else meeting.player_a
-    photo = db_session().scalar(select(Photo).where(Photo.meeting_id == meeting.id))
+    s = db_session()
+    photo = s.scalar(select(Photo).where(Photo.meeting_id == meeting.id))
     return render_template("meeting.html", meeting=meeting, partner=partner, photo=photo,
-                           photo_json=photo_json(photo) if photo else None, now=now())
+                           photo_json=photo_json(photo) if photo else None, now=now(),
+                           ask=awaiting_consent(my_meetings(s, player, meeting.round_id)))
 
 
 PHOTO_STATUS = {

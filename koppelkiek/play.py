@@ -11,7 +11,7 @@ from wtforms.validators import Length, Optional
 
 from game.errors import GameError
 from game.models import Round
-from game.photos import my_meetings
+from game.photos import awaiting_consent, my_meetings
 from game.players import current_round, enter_round, join, recover
 from game.rounds import by_join_code, can_join
 from koppelkiek import realtime
@@ -130,8 +130,9 @@ def player_page() -> Any:
     rnd = current_round(s, player)
     if rnd is None:
         return render_template("not_joined.html"), 401
+    meetings = my_meetings(s, player, rnd.id)
     return render_template("player.html", player=player, rnd=rnd, now=now(),
-                           meetings=my_meetings(s, player, rnd.id))
+                           meetings=meetings, ask=awaiting_consent(meetings))
 
 
 @bp.get("/me")

@@ -242,6 +242,7 @@
             photoForm.querySelector('label[for="photo-input"]').hidden = true;
             input.disabled = true;
             preview.src = body.photo.display_url;
+            if (body.photo.status === "accepted") askConsent(body.photo.id, body.photo.display_url);
           } else {
             photoError.textContent = (body.error && body.error.message) || ("Error " + xhr.status);
             photoError.setAttribute("data-code", (body.error && body.error.code) || "");
@@ -277,6 +278,34 @@
     });
   }
 
+  // Consent for the big screen: asked on the player page and right after a photo is accepted.
+  var ask = document.getElementById("consent-ask");
+  var askConsent = function (photoId, imageUrl) {
+    if (!ask) return;
+    ask.setAttribute("data-photo-id", photoId);
+    document.getElementById("consent-photo").src = imageUrl;
+    ask.hidden = false;
+  };
+  var sendConsent = function (photoId, show) {
+    return api("POST", "/api/v1/photos/" + photoId + "/consent", { show: show }).then(function (res) {
+      var box = document.querySelector('[data-photo-consent="' + photoId + '"]');
+      if (box && res.ok) box.checked = show;
+      if (res.ok && !show && ask) toast(ask.getAttribute("data-msg-withdrawn"));
+      if (!res.ok && res.body.error) toast(res.body.error.message);
+    });
+  };
+  if (ask) {
+    ask.addEventListener("click", function (e) {
+      var choice = e.target.getAttribute && e.target.getAttribute("data-consent");
+      if (!choice) return;
+      sendConsent(ask.getAttribute("data-photo-id"), choice === "true").then(function () { ask.hidden = true; });
+    });
+  }
+  document.addEventListener("change", function (e) {
+    var id = e.target.getAttribute && e.target.getAttribute("data-photo-consent");
+    if (id) sendConsent(id, e.target.checked);
+  });
+
   // The player page: live points and rank, notices, and consent for the big screen.
   var playerBox = document.getElementById("player");
   if (playerBox) {
@@ -298,32 +327,9 @@
       clearTimeout(celebrate.timer);
       celebrate.timer = setTimeout(function () { scoredBanner.hidden = true; }, 5000);
     };
-    var ask = document.getElementById("consent-ask");
-    var askConsent = function (n) {
-      ask.setAttribute("data-photo-id", n.photo_id);
-      document.getElementById("consent-photo").src = "/photos/" + n.image + ".jpg";
-      ask.hidden = false;
-    };
-    var sendConsent = function (photoId, show) {
-      return api("POST", "/api/v1/photos/" + photoId + "/consent", { show: show }).then(function (res) {
-        var box = document.querySelector('[data-photo-consent="' + photoId + '"]');
-        if (box && res.ok) box.checked = show;
-        if (res.ok && !show) toast(playerBox.getAttribute("data-msg-withdrawn"));
-        if (!res.ok && res.body.error) toast(res.body.error.message);
-      });
-    };
-    ask.addEventListener("click", function (e) {
-      var choice = e.target.getAttribute && e.target.getAttribute("data-consent");
-      if (!choice) return;
-      sendConsent(ask.getAttribute("data-photo-id"), choice === "true").then(function () { ask.hidden = true; });
-    });
-    document.addEventListener("change", function (e) {
-      var id = e.target.getAttribute && e.target.getAttribute("data-photo-consent");
-      if (id) sendConsent(id, e.target.checked);
-    });
     var socket = connectSocket(function (n) {
       if (n.kind === "meeting") toast(playerBox.getAttribute("data-msg-met").replace("__NAME__", n.partner));
-      else if (n.kind === "consent") askConsent(n);
+      else if (n.kind === "consent") askConsent(n.photo_id, "/photos/" + n.image + ".jpg");
       else if (n.kind === "moderation" && n.reason) toast(n.reason);
     });
     if (socket) {

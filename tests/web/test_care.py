@@ -200,3 +200,21 @@ def test_purge_an_ended_round(app: Flask, clock: Clock) -> None:
     assert res.status_code == 302
     assert fatma.get(photo["display_url"]).status_code == 404
     assert points(fatma) == 12 and check(app, world.round_id) == 0
+
+
+def test_the_consent_question_waits_on_the_player_page(app: Flask, clock: Clock) -> None:
+    world = arezzo_world(app, clock)
+    fatma, _ = world.join("Fatma")
+    omer, _ = world.join("Ömer")
+    photo = scored_photo(world, fatma, omer, "DSCN0010.jpg")
+    for phone in (fatma, omer):
+        page = phone.get("/play").get_data(as_text=True)
+        ask = page.split('data-testid="consent-ask"')[1].split(">")[0]
+        assert f'data-photo-id="{photo["id"]}"' in ask and "hidden" not in ask
+    fatma.post(f"/api/v1/photos/{photo['id']}/consent", json={"show": False})
+    answered = fatma.get("/play").get_data(as_text=True)
+    assert "hidden" in answered.split('data-testid="consent-ask"')[1].split(">")[0]
+    with db.sessions(app)() as s:
+        meeting_id = s.get(Photo, photo["id"]).meeting_id  # type: ignore[union-attr]
+    meeting_page = omer.get(f"/meetings/{meeting_id}").get_data(as_text=True)
+    assert 'id="consent-ask"' in meeting_page

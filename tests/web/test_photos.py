@@ -284,3 +284,22 @@ def test_socket_notice_for_an_accepted_photo(arezzo: World) -> None:
     assert {b["reason"] for b in notices[1]["breakdown"]} == {"first_meeting", "welcome"}
     assert notices[2]["kind"] == "consent" and notices[2]["photo_id"] == photo_id
     assert a.get(f"/photos/{notices[2]['image']}.jpg").status_code == 200
+
+
+def test_the_same_picture_may_be_played_in_another_round(app: Flask, clock: Clock) -> None:
+    clock.now = ROME_AFTERNOON
+    first = World(app, clock).seed(boundary=AREZZO, timezone="Europe/Rome")
+    second = World(app, clock, organiser_email="b@example.nl").seed(boundary=AREZZO,
+                                                                    timezone="Europe/Rome")
+    data = (GPS / "DSCN0010.jpg").read_bytes()
+    answers = []
+    for world in (first, second):
+        a, _ = world.join("Fatma")
+        b, _ = world.join("Ömer")
+        res = send(b, meet(world, a, b), data)
+        assert res.status_code == 201, res.get_json()
+        answers.append((b, res.get_json()["photo"]))
+    # Same bytes, same URL; each round's players can see it.
+    assert answers[0][1]["display_url"] == answers[1][1]["display_url"]
+    for client, photo in answers:
+        assert client.get(photo["display_url"]).status_code == 200
