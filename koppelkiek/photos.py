@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
@@ -25,7 +24,7 @@ from game.photos import (
     set_consent,
 )
 from koppelkiek import realtime
-from koppelkiek.darkroom import develop
+from koppelkiek.darkroom import develop_photo, off_loop
 from koppelkiek.db import session as db_session
 from koppelkiek.identity import (
     check_api_csrf,
@@ -34,7 +33,7 @@ from koppelkiek.identity import (
     now,
     require_player,
 )
-from uploads import IntakeError, Position, take_in
+from uploads import IntakeError, Position
 
 bp = Blueprint("photos", __name__)
 bp.before_request(check_api_csrf)  # its POSTs are API calls
@@ -95,7 +94,7 @@ def upload(meeting_id: int) -> Any:
     data = upload.read()
     upload.close()  # a spooled temporary file: let it go at once
     try:
-        intake = develop(partial(take_in, max_pixels=int(current_app.config["MAX_PIXELS"])), data)
+        intake = develop_photo(data, max_pixels=int(current_app.config["MAX_PIXELS"]))
     except IntakeError as exc:
         raise GameError(exc.code, INTAKE_STATUS[exc.code]) from None
     del data  # the original is never kept
@@ -111,7 +110,7 @@ def upload(meeting_id: int) -> Any:
         return recorded
 
     try:
-        recorded = develop(store)
+        recorded = off_loop(store)
     except IntegrityError:
         # The same attempt raced in twice: the first one won; answer with it.
         s.rollback()
