@@ -16,9 +16,14 @@ from flask_babel import force_locale, format_date, gettext
 
 from game.exports import AlbumWords, as_json, csv_zip, write_album
 from game.models import Round
-from game.organisers import audit, managed_round
+from game.organisers import audit
 from koppelkiek.db import session as db_session
-from koppelkiek.identity import current_organiser, now, organiser_required
+from koppelkiek.identity import (
+    current_organiser,
+    now,
+    organiser_required,
+    organiser_round,
+)
 from koppelkiek.language import LANGUAGES
 
 bp = Blueprint("exports", __name__, url_prefix="/organise")
@@ -29,11 +34,6 @@ SPOOL_BYTES = 8 * 1024 * 1024  # a bigger album goes to a temporary file, not me
 def _yes(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
-
-def _managed(round_id: int) -> Round:
-    organiser = current_organiser()
-    assert organiser is not None
-    return managed_round(db_session(), organiser, round_id)
 
 
 def _attachment(response: Response, filename: str) -> Response:
@@ -49,7 +49,7 @@ def _attachment(response: Response, filename: str) -> Response:
 def export(round_id: int, fmt: str) -> Any:
     """CSV is a ZIP of standings.csv, teams.csv, meetings.csv and photos.csv; JSON is one object."""
     s = db_session()
-    rnd = _managed(round_id)
+    rnd = organiser_round(round_id)
     with_locations = _yes(request.args.get("locations"))
     when = now()
     name = f"round-{rnd.id}-export{'-locations' if with_locations else ''}"
@@ -89,7 +89,7 @@ def album_words(rnd: Round) -> AlbumWords:
 def album(round_id: int) -> Any:
     """The photos on the wall with an index.html, to hand to the community afterwards."""
     s = db_session()
-    rnd = _managed(round_id)
+    rnd = organiser_round(round_id)
     out = SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - _stream closes it
     try:
         count = write_album(s, rnd, out, album_words(rnd))

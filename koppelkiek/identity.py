@@ -13,7 +13,8 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
 from game.errors import GameError
-from game.models import Organiser, Player
+from game.models import Neighbourhood, Organiser, Player, Round
+from game.organisers import managed_neighbourhood, managed_round
 from game.players import by_token
 from koppelkiek.db import session as db_session
 
@@ -113,3 +114,18 @@ def organiser_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]
+
+
+def organiser_round(round_id: int) -> Round:
+    """A round in the logged-in organiser's neighbourhoods; any other looks like a 404."""
+    organiser = current_organiser()
+    if organiser is None:
+        raise GameError("login_required", 401)
+    return managed_round(db_session(), organiser, round_id)
+
+
+def organiser_neighbourhood(slug: str) -> Neighbourhood:
+    organiser = current_organiser()
+    if organiser is None:
+        raise GameError("login_required", 401)
+    return managed_neighbourhood(db_session(), organiser, slug)

@@ -18,11 +18,16 @@ from game.errors import GameError
 from game.models import Meeting, Photo, Player, Round, Standing
 from game.moderation import decide
 from game.neighbourhoods import outline_svg
-from game.organisers import audit, managed_round
+from game.organisers import audit
 from game.players import reissue_recovery
 from koppelkiek import realtime
 from koppelkiek.db import session as db_session
-from koppelkiek.identity import current_organiser, now, organiser_required
+from koppelkiek.identity import (
+    current_organiser,
+    now,
+    organiser_required,
+    organiser_round,
+)
 
 bp = Blueprint("moderate", __name__, url_prefix="/organise/rounds/<int:round_id>")
 
@@ -57,11 +62,6 @@ class BanForm(FlaskForm):
 class ActionForm(FlaskForm):
     pass
 
-
-def _round(round_id: int) -> Round:
-    organiser = current_organiser()
-    assert organiser is not None
-    return managed_round(db_session(), organiser, round_id)
 
 
 def _player_in(rnd: Round, player_id: int) -> Player:
@@ -104,7 +104,7 @@ def queue_items(rnd: Round) -> list[dict[str, Any]]:
 @bp.get("/photos")
 @organiser_required
 def queue(round_id: int) -> Any:
-    rnd = _round(round_id)
+    rnd = organiser_round(round_id)
     template = "organise/_queue.html" if request.args.get("fragment") else "organise/queue.html"
     return render_template(template, rnd=rnd, items=queue_items(rnd),
                            outline=outline_svg(rnd.neighbourhood.boundary_geojson, width=120),
@@ -114,7 +114,7 @@ def queue(round_id: int) -> Any:
 @bp.post("/photos/<int:photo_id>/decision")
 @organiser_required
 def decision(round_id: int, photo_id: int) -> Any:
-    rnd = _round(round_id)
+    rnd = organiser_round(round_id)
     s = db_session()
     photo = s.get(Photo, photo_id)
     if photo is None or photo.round_id != rnd.id:
@@ -140,7 +140,7 @@ def decision(round_id: int, photo_id: int) -> Any:
 @bp.get("/players")
 @organiser_required
 def players(round_id: int) -> Any:
-    rnd = _round(round_id)
+    rnd = organiser_round(round_id)
     rows = db_session().execute(
         select(Standing, Player).join(Player, Player.id == Standing.player_id)
         .where(Standing.round_id == rnd.id).order_by(Player.display_name)).all()
@@ -150,7 +150,7 @@ def players(round_id: int) -> Any:
 
 
 def _care(round_id: int, player_id: int, action: str, **detail: Any) -> tuple[Round, Player]:
-    rnd = _round(round_id)
+    rnd = organiser_round(round_id)
     player = _player_in(rnd, player_id)
     audit(db_session(), current_organiser(), action, now(),
           neighbourhood_id=rnd.neighbourhood_id, round=rnd.id, player=player.id, **detail)
@@ -163,7 +163,7 @@ def rename_player(round_id: int, player_id: int) -> Any:
     form = RenameForm()
     if not form.validate_on_submit():
         raise GameError("display_name_invalid", 422)
-    rnd = _round(round_id)
+    rnd = organiser_round(round_id)
     player = _player_in(rnd, player_id)
     old = player.display_name
     events = rename(db_session(), player, form.display_name.data or "", now())
@@ -235,7 +235,7 @@ def erase_player(round_id: int, player_id: int) -> Any:
 def purge(round_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         raise GameError("bad_request", 400)
-    rnd = _round(round_id)
+    rnd = organiser_round(round_id)
     events = purge_round_photos(db_session(), rnd, now())
     audit(db_session(), current_organiser(), "round_purge", now(),
           neighbourhood_id=rnd.neighbourhood_id, round=rnd.id, photos=len(events))

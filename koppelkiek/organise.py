@@ -28,7 +28,7 @@ from game.errors import GameError
 from game.ledger import rescore
 from game.models import Neighbourhood, Organiser, Participation, Round
 from game.neighbourhoods import create_neighbourhood, outline_svg
-from game.organisers import audit, audit_log, authenticate, managed_neighbourhood, managed_round
+from game.organisers import audit, audit_log, authenticate
 from game.rounds import (
     LEADERBOARD_MODES,
     MODERATION_MODES,
@@ -43,7 +43,15 @@ from game.standings import set_leaderboard
 from koppelkiek import realtime
 from koppelkiek.db import session as db_session
 from koppelkiek.extensions import limiter
-from koppelkiek.identity import current_organiser, log_in, log_out, now, organiser_required
+from koppelkiek.identity import (
+    current_organiser,
+    log_in,
+    log_out,
+    now,
+    organiser_neighbourhood,
+    organiser_required,
+    organiser_round,
+)
 from koppelkiek.messages import message
 from koppelkiek.qr import public_url, svg
 
@@ -191,9 +199,7 @@ def create_neighbourhood_submit() -> Any:
 @organiser_required
 def neighbourhood(slug: str) -> Any:
     s = db_session()
-    organiser = current_organiser()
-    assert organiser is not None
-    hood = managed_neighbourhood(s, organiser, slug)
+    hood = organiser_neighbourhood(slug)
     rounds = list(s.scalars(select(Round).where(Round.neighbourhood_id == hood.id)))
     return render_template(
         "organise/neighbourhood.html", hood=hood, outline=outline_svg(hood.boundary_geojson),
@@ -229,8 +235,7 @@ def _rules_from(form: RoundForm) -> dict[str, object]:
 def create_round_submit(slug: str) -> Any:
     s = db_session()
     organiser = current_organiser()
-    assert organiser is not None
-    hood = managed_neighbourhood(s, organiser, slug)
+    hood = organiser_neighbourhood(slug)
     form = RoundForm()
     if not form.validate_on_submit():
         return render_template(
@@ -252,9 +257,7 @@ def create_round_submit(slug: str) -> Any:
 @organiser_required
 def round_page(round_id: int) -> Any:
     s = db_session()
-    organiser = current_organiser()
-    assert organiser is not None
-    rnd = managed_round(s, organiser, round_id)
+    rnd = organiser_round(round_id)
     players = s.scalar(select(func.count()).where(Participation.round_id == rnd.id))
     return render_template(
         "organise/round.html", rnd=rnd, hood=rnd.neighbourhood, players=players,
@@ -269,8 +272,7 @@ def round_page(round_id: int) -> Any:
 def round_rules(round_id: int) -> Any:
     s = db_session()
     organiser = current_organiser()
-    assert organiser is not None
-    rnd = managed_round(s, organiser, round_id)
+    rnd = organiser_round(round_id)
     form = RoundForm()
     if not form.validate_on_submit():
         flash("; ".join(_form_errors(form)), "error")
@@ -303,8 +305,7 @@ def round_rules(round_id: int) -> Any:
 def round_state(round_id: int) -> Any:
     s = db_session()
     organiser = current_organiser()
-    assert organiser is not None
-    rnd = managed_round(s, organiser, round_id)
+    rnd = organiser_round(round_id)
     form = ActionForm()
     if not form.validate_on_submit():
         raise GameError("bad_request", 400)
@@ -319,10 +320,7 @@ def round_state(round_id: int) -> Any:
 @bp.get("/rounds/<int:round_id>/poster")
 @organiser_required
 def poster(round_id: int) -> Any:
-    s = db_session()
-    organiser = current_organiser()
-    assert organiser is not None
-    rnd = managed_round(s, organiser, round_id)
+    rnd = organiser_round(round_id)
     join_url = public_url(url_for("play.join_page", join_code=rnd.join_code))
     tz = ZoneInfo(rnd.neighbourhood.timezone)
     # The poster hangs in a Dutch street: always Dutch.

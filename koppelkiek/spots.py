@@ -15,7 +15,7 @@ from wtforms.validators import Length
 from game.errors import GameError
 from game.models import Neighbourhood, Round, StorySpot
 from game.neighbourhoods import M_PER_DEG, outline_svg
-from game.organisers import audit, managed_neighbourhood
+from game.organisers import audit
 from game.players import current_round
 from game.spots import (
     DEFAULT_RADIUS_M,
@@ -30,7 +30,13 @@ from game.spots import (
 )
 from koppelkiek import realtime
 from koppelkiek.db import session as db_session
-from koppelkiek.identity import current_organiser, now, organiser_required, require_player
+from koppelkiek.identity import (
+    current_organiser,
+    now,
+    organiser_neighbourhood,
+    organiser_required,
+    require_player,
+)
 from koppelkiek.messages import message
 from scoring import DEFAULT_SPOT_BONUS
 
@@ -99,23 +105,18 @@ def _page(hood: Neighbourhood, form: SpotForm | None = None, errors: list[str] |
     ), status
 
 
-def _hood(slug: str) -> Neighbourhood:
-    organiser = current_organiser()
-    assert organiser is not None
-    return managed_neighbourhood(db_session(), organiser, slug)
-
 
 @bp.get("/organise/neighbourhoods/<slug>/spots")
 @organiser_required
 def page(slug: str) -> Any:
-    return _page(_hood(slug))
+    return _page(organiser_neighbourhood(slug))
 
 
 @bp.post("/organise/neighbourhoods/<slug>/spots")
 @organiser_required
 def add(slug: str) -> Any:
     s = db_session()
-    hood = _hood(slug)
+    hood = organiser_neighbourhood(slug)
     form = SpotForm()
     if not form.validate_on_submit():
         errors = [f"{name}: {', '.join(errs)}" for name, errs in form.errors.items()]
@@ -144,7 +145,7 @@ def add(slug: str) -> Any:
 @organiser_required
 def import_file(slug: str) -> Any:
     s = db_session()
-    hood = _hood(slug)
+    hood = organiser_neighbourhood(slug)
     form = ImportForm()
     if not form.validate_on_submit():
         raise GameError("bad_request", 400)
@@ -173,7 +174,7 @@ def import_file(slug: str) -> Any:
 @organiser_required
 def delete(slug: str, spot_id: int) -> Any:
     s = db_session()
-    hood = _hood(slug)
+    hood = organiser_neighbourhood(slug)
     if not DeleteForm().validate_on_submit():
         raise GameError("bad_request", 400)
     spot = delete_spot(s, hood, spot_id)
