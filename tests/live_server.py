@@ -62,7 +62,7 @@ class Server:
                  "--port", str(self.port)],
                 env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
             )
-        _wait_healthy(self.url, self.proc, self.log)
+        wait_healthy(self.url, self.proc, self.log)
 
     def kill(self) -> None:
         """SIGKILL, as in a power cut: no goodbye to the sockets, nothing flushed."""
@@ -127,7 +127,7 @@ class Server:
         return rnd | {"slug": hood["slug"]}
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:

@@ -18,8 +18,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +31,7 @@ import socketio
 from sqlalchemy.engine import make_url
 
 from tests.conftest import HOOGRAVEN, PHOTOS, ROOT, need
+from tests.live_server import wait_healthy
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -118,21 +117,6 @@ class Cluster:
         return rnd
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as res:
-                if res.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"server did not answer /healthz:\n{log.read_text()}")
-
-
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
     need(bool(REDIS_URL), "KOPPELKIEK_TEST_REDIS_URL is not set (no Redis)")
@@ -158,7 +142,7 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
                     [sys.executable, "-m", "koppelkiek.cli", "serve", "--host", "127.0.0.1",
                      "--port", str(port)],
                     env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT))
-            _wait_healthy(url, procs[-1], log)
+            wait_healthy(url, procs[-1], log)
         yield found
     finally:
         for proc in procs:
