@@ -131,6 +131,8 @@
     body.classList.add("offline");
   });
   socket.on("snapshot", applySnapshot);
+  // A round that has not opened yet is not public: keep asking until it is, no reload needed.
+  socket.on("refused", function () { setTimeout(watch, 15000); });
   // A delta that does not follow on from what we have means we missed one: ask again.
   function delta(handler) {
     return function (m) {
