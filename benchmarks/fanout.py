@@ -478,11 +478,10 @@ def main() -> int:
             " this shared machine, with other work; see the load average), so a delta reaches"
             " the last client only after every worker process got its turn. The comparison is"
             " fair because both sides take turns in the same run with the same clients. The"
-            " RSS base is high before any client connects: `koppelkiek serve` imports Flask,"
-            " SQLAlchemy, Alembic (for the upgrade at start), Shapely with NumPy (about 16 MB,"
-            " for the boundary checks), Pillow and pillow-heif. Each client adds about 60 KB, and"
-            " the first photos add about 13 MB (Pillow and the image threads' malloc arenas;"
-            " MALLOC_ARENA_MAX=2 did not change it).",
+            " RSS base before any client connects comes from Flask, SQLAlchemy, Shapely with"
+            " NumPy (about 16 MB, for the boundary checks) and Pillow; Alembic runs in a child"
+            " process at start and photo intake in worker processes, so neither stays in the"
+            " server. Each client adds about 60 KB.",
             "",
         ]), SECTION)
         print(f"recorded in {RESULTS.relative_to(ROOT)}")
