@@ -318,6 +318,15 @@
           document.getElementById("rank").textContent = me.rank === null ? "–" : me.rank;
         }).catch(function () {});
     };
+    // "Your meetings" comes from the server; fetch the page again and swap in that list.
+    var refreshMeetings = function () {
+      fetch("/play", { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("my-photos");
+        var old = document.getElementById("my-photos");
+        if (fresh && old) old.replaceWith(fresh);
+        else if (fresh) document.querySelector(".actions").after(fresh);
+      }).catch(function () {});
+    };
     var scoredBanner = document.getElementById("scored");
     var celebrate = function (scored) {
       if (!scored || !scored.points || !scored.names) return;
@@ -331,6 +340,7 @@
       if (n.kind === "meeting") toast(playerBox.getAttribute("data-msg-met").replace("__NAME__", n.partner));
       else if (n.kind === "consent") askConsent(n.photo_id, "/photos/" + n.image + ".jpg");
       else if (n.kind === "moderation" && n.reason) toast(n.reason);
+      if (n.kind === "meeting" || n.kind === "photo" || n.kind === "moderation") refreshMeetings();
     });
     if (socket) {
       var watchRound = function () { socket.emit("watch", { round_id: roundId, since_seq: seq }); };
