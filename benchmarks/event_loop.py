@@ -201,17 +201,16 @@ def main() -> int:
             f" one upload request {statistics.median(upload_ms):.0f} ms (median, while 10 run);"
             f" server RSS afterwards {rss[0]:.0f} MB (high-water mark {rss[1]:.0f} MB).",
             "",
-            "Where the stalls come from (gevent's monitor thread, GEVENT_MONITOR_THREAD_ENABLE"
-            " with a 40 ms limit, during a burst): the greenlets that hold the loop are the"
-            " upload requests' own work that runs *on* the loop: `record_photo` with"
-            " `score_photo` and the commit of the derived JPEGs (koppelkiek/photos.py, the"
-            " `record_photo(...)` and `s.commit()` lines), `upload.read()` of the spooled body,"
-            " and `publish`, each slowed by the GIL the image threads hold"
-            " (`uploads.take_in` in gevent's pool). Ten of them in a row hold a `watch` back"
-            " for hundreds of ms. Capping gevent's pool at 2 threads (tried with a wrapper,"
-            " not in the app) did not change the p99 on this shared machine, so the image"
-            " threads alone are not the cause. `game/ledger.py` `score_photo` also calls"
-            " `accepted_photos()` twice, and each call loads every accepted photo of the round.",
+            "Where the time goes (py-spy on the server, gevent's monitor thread at 20 ms):"
+            " with the two intake processes at full speed the server waited for a core (p50"
+            " under load 14 ms against 4-5 ms idle); they now run as SCHED_IDLE"
+            " (uploads/worker.py), which brought p50 under load back to idle and p99 from"
+            " ~75-92 ms to ~50 ms. The tail left is the event loop's own turns: each upload's"
+            " multipart parse into a spooled temporary file and its pickle to the worker"
+            " run on the loop, and `on_watch`'s SQLite reads and websocket sends wait for the"
+            " GIL behind the scoring threads (`store` in koppelkiek/photos.py). Running the"
+            " probe in a process of its own (tried) and sys.setswitchinterval(0.0005) (tried)"
+            " did not change the p99.",
             "",
         ]), SECTION)
         print(f"recorded in {(ROOT / 'benchmarks' / 'RESULTS.md').relative_to(ROOT)}")
