@@ -68,11 +68,13 @@ def forfeited(session: Session, round_id: int) -> set[int]:
         Standing.round_id == round_id, Standing.forfeited.is_(True))))
 
 
-def target_awards(session: Session, rnd: Round) -> list[Award]:
+def target_awards(session: Session, rnd: Round,
+                  photos: list[ScoredPhoto] | None = None) -> list[Award]:
     """What the ledger must add up to: a full replay, less what forfeited players would get."""
     out = forfeited(session, rnd.id)
-    return [a for a in replay(accepted_photos(session, rnd), rules_of(rnd))
-            if a.player_id not in out]
+    if photos is None:
+        photos = accepted_photos(session, rnd)
+    return [a for a in replay(photos, rules_of(rnd)) if a.player_id not in out]
 
 
 def _current_sums(session: Session, round_id: int) -> dict[tuple[int, int, str, int | None], int]:
@@ -147,7 +149,7 @@ def score_photo(session: Session, rnd: Round, photo: Photo, now: datetime) -> Sc
 def rescore(session: Session, rnd: Round, now: datetime, kind: str = "rescore") -> list[Event]:
     """Bring the ledger to a full replay under the current rules, by compensating entries."""
     photos = accepted_photos(session, rnd)
-    fixes = compensate(_current_sums(session, rnd.id), target_awards(session, rnd))
+    fixes = compensate(_current_sums(session, rnd.id), target_awards(session, rnd, photos))
     tally = Tally(rules_of(rnd))
     for photo in photos:
         tally.add(photo)
