@@ -33,12 +33,11 @@ from fanout import (  # noqa: E402
     WAIT,
     Game,
     free_port,
-    machine,
     noise_jpeg,
     percentile,
-    record,
     rss_mb,
 )
+from results import machine, record  # noqa: E402
 
 SECTION = "Event loop under load"
 UPLOADS = 10

@@ -30,9 +30,7 @@ import io
 import json
 import multiprocessing as mp
 import os
-import platform
 import random
-import re
 import socket
 import statistics
 import subprocess
@@ -50,8 +48,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from results import RESULTS, machine, record
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 SECTION = "Fan-out"
 PORTS = range(8870, 8900)  # clear of the test servers (8765..8865, 8900..8999)
 SPOT = {"lat": 52.0760, "lon": 5.1240, "accuracy": 10.0}  # inside BOUNDARY
@@ -94,33 +93,6 @@ socketio.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_output=False)
 
 
 # ---- shared with benchmarks/event_loop.py -------------------------------------------------
-
-def machine() -> str:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (f"nproc {os.cpu_count()}, {cpu}; Python {platform.python_version()}, "
-            f"{platform.system()} {platform.machine()};"
-            f" load average (1, 5, 15 min) when recorded {load}")
-
-
-def record(section: str, title: str) -> None:
-    """Replace this benchmark's own section of RESULTS.md (or append it); others are kept."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
-    section = section.rstrip("\n") + "\n\n"
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text.rstrip("\n") + "\n")
-
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)

@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import platform
-import re
 import statistics
 import sys
 import time
@@ -24,14 +21,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import PIL
+import pillow_heif
 from PIL import Image, ImageOps
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from results import RESULTS, machine, record  # noqa: E402
+
 from uploads import take_in  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+PILLOWS = f"Pillow {PIL.__version__}, pillow-heif {pillow_heif.__version__}"
 SIZE = (4000, 3000)  # stored orientation; Orientation 6 makes it 3000 x 4000 upright
 DISPLAY, THUMB = 1600, 400
 QUALITY_DISPLAY, QUALITY_THUMB = 82, 80
@@ -128,35 +129,6 @@ def measure(
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
-def machine() -> str:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import PIL
-    import pillow_heif
-
-    return (
-        f"nproc {os.cpu_count()}, {cpu}; Python {platform.python_version()}, "
-        f"Pillow {PIL.__version__}, pillow-heif {pillow_heif.__version__}, "
-        f"{platform.system()} {platform.machine()}"
-    )
-
-
-def record(section: str) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(r"^## Intake\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text.rstrip("\n") + "\n")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
@@ -205,7 +177,7 @@ def main() -> int:
                 "",
                 f"`python benchmarks/intake.py`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
                 "",
-                f"Machine: {machine()}.",
+                f"Machine: {machine(PILLOWS)}.",
                 "",
                 f"Input: a generated {SIZE[0]}x{SIZE[1]} phone-like JPEG ({len(data) / 1e6:.2f} MB,"
                 " quality 95, 4:2:0, EXIF GPS and Orientation 6). Medians of"
@@ -234,7 +206,7 @@ def main() -> int:
                 "",
             ]
         )
-        record(section)
+        record(section, "Intake")
         print(f"recorded in {RESULTS.relative_to(ROOT)}")
     return 0 if ok else 1
 

@@ -22,10 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
-import re
 import statistics
 import sys
 import tempfile
@@ -40,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from flask import Flask, Response, jsonify  # noqa: E402
+from results import RESULTS, machine, record  # noqa: E402
 from sqlalchemy import case, func, insert, select, update  # noqa: E402
 
 from game.models import Participation, Player, Round, ScoreEntry, Standing  # noqa: E402
@@ -49,7 +47,6 @@ from game.rounds import RoundSpec, change_state, create_round  # noqa: E402
 from koppelkiek import create_app  # noqa: E402
 from koppelkiek.db import db, upgrade  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 SECTION = "Leaderboard read"
 PLAYERS = 10_000
 ENTRIES = 100_000
@@ -65,33 +62,6 @@ MEETING_REASONS = ("first_meeting", "repeat_meeting")
 # reason -> points, weighted roughly like a real round: mostly meetings, some bonuses.
 REASONS = [("first_meeting", 10)] * 6 + [("repeat_meeting", 2)] * 2 + [
     ("across_teams", 3), ("welcome", 2), ("story_spot", 5)]
-
-
-def machine() -> str:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (f"nproc {os.cpu_count()}, {cpu}; Python {platform.python_version()}, "
-            f"{platform.system()} {platform.machine()};"
-            f" load average (1, 5, 15 min) when recorded {load}")
-
-
-def record(section: str, title: str = SECTION) -> None:
-    """Replace this benchmark's own section of RESULTS.md (or append it); others are kept."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
-    section = section.rstrip("\n") + "\n\n"
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text.rstrip("\n") + "\n")
 
 
 def seed(app: Flask, rng: random.Random) -> int:
@@ -356,7 +326,7 @@ def main() -> int:
             " naive aggregate over 100,000 ledger rows. DESIGN's stretch aim of a fiftieth of"
             " CTFd's refresh is not reached: a rebuild of 10,000 rows costs tens of ms.",
             "",
-        ]))
+        ]), SECTION)
         print(f"recorded in {RESULTS.relative_to(ROOT)}")
     return 0 if ok else 1
 
