@@ -8,11 +8,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from game.codes import normalise, well_formed
 from game.errors import GameError
 from game.events import Event, MeetingMade, Notice
 from game.models import Meeting, PairingCode, Player, Round
-from game.pairing import CODE_LENGTH, Fix
+from game.pairing import Fix, by_code
 from game.players import participation
 from game.rounds import is_playing
 from uploads.location import Position, distance_m
@@ -65,10 +64,7 @@ def claim(
     started_at: datetime | None = None,
 ) -> Claimed:
     """B claims A's code. `started_at` is when B first opened the code, if B had to join first."""
-    text = normalise(typed_code)
-    code = None
-    if well_formed(text, CODE_LENGTH):
-        code = session.scalar(select(PairingCode).where(PairingCode.code == text))
+    code = by_code(session, typed_code)
     if code is None:
         raise GameError("pairing_code_unknown", 404)
     if code.used_at is not None:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from game.codes import new_code
+from game.codes import new_code, normalise, well_formed
 from game.errors import GameError
 from game.models import PairingCode, Player, Round
 from game.players import participation
@@ -61,6 +61,14 @@ def issue_code(
     session.add(pairing)
     session.flush()
     return pairing
+
+
+def by_code(session: Session, typed: str) -> PairingCode | None:
+    """The pairing code someone typed or scanned, however they wrote it; None if unknown."""
+    code = normalise(typed)
+    if not well_formed(code, CODE_LENGTH):
+        return None
+    return session.scalar(select(PairingCode).where(PairingCode.code == code))
 
 
 def owned_code(session: Session, player: Player, code: str) -> PairingCode | None:

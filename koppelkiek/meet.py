@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, session, url_for
 
-from game.codes import normalise, well_formed
+from game.codes import normalise
 from game.errors import GameError
-from game.models import PairingCode, Round
-from game.pairing import CODE_LENGTH, owned_code
+from game.models import Round
+from game.pairing import by_code, owned_code
 from game.players import current_round
 from koppelkiek.db import session as db_session
 from koppelkiek.identity import current_player, now, require_player
@@ -32,11 +32,7 @@ def remember_seen(code: str) -> None:
 def scanned(code: str) -> Any:
     code = normalise(code)
     s = db_session()
-    pairing = (
-        s.query(PairingCode).filter_by(code=code).one_or_none()
-        if well_formed(code, CODE_LENGTH)
-        else None
-    )
+    pairing = by_code(s, code)
     if pairing is not None:
         remember_seen(code)
     player = current_player()
