@@ -15,7 +15,9 @@ Goal (issue 5): p99 under load <= 2x idle p99.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -43,6 +45,7 @@ SECTION = "Event loop under load"
 UPLOADS = 10
 SIZE = (4000, 3000)
 GOAL = 2.0
+WARM = 50  # round trips before idle is measured
 
 
 class RoundTrips:
@@ -87,6 +90,45 @@ class RoundTrips:
             raise self.error
 
 
+def probe(url: str, round_id: int, warm: int) -> None:
+    """The round-trip client as a process of its own, like a screen on another machine.
+
+    Says "ready" on stdout after `warm` round trips, keeps going until a line arrives on
+    stdin, then prints every later (started, took) as JSON. perf_counter is CLOCK_MONOTONIC
+    on Linux, so the parent can compare the stamps with its own.
+    """
+    trips = RoundTrips(url, round_id)
+    trips.start()
+    while trips.count() < warm and trips.error is None:
+        time.sleep(0.01)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    trips.stop()
+    print(json.dumps(trips.samples[warm:]), flush=True)
+
+
+class Probe:
+    """Starts `probe` in a child process and collects its samples."""
+
+    def __init__(self, url: str, round_id: int) -> None:
+        self._proc = subprocess.Popen(
+            [sys.executable, __file__, "--probe", url, str(round_id)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self._proc.stdout is not None
+        if self._proc.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"the probe stopped: exit {self._proc.wait()}")
+
+    def finish(self) -> list[tuple[float, float]]:
+        out, _ = self._proc.communicate("stop\n", timeout=WAIT)
+        if self._proc.returncode != 0:
+            raise RuntimeError(f"the probe failed: exit {self._proc.returncode}")
+        return [(started, took) for started, took in json.loads(out)]
+
+
+def within(samples: list[tuple[float, float]], windows: list[tuple[float, float]]) -> list[float]:
+    return [took for started, took in samples if any(a <= started < b for a, b in windows)]
+
+
 def multipart(photo: bytes) -> tuple[str, bytes]:
     from urllib3 import encode_multipart_formdata
 
@@ -98,61 +140,66 @@ def multipart(photo: bytes) -> tuple[str, bytes]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bursts", type=int, default=3, help=f"bursts of {UPLOADS} uploads")
-    parser.add_argument("--idle", type=int, default=300, help="idle round trips")
+    parser.add_argument("--bursts", type=int, default=5, help=f"bursts of {UPLOADS} uploads")
+    parser.add_argument("--quiet", type=float, default=2.0,
+                        help="seconds of idle measuring before each burst and after the last")
     parser.add_argument("--no-record", action="store_true", help="do not touch RESULTS.md")
+    parser.add_argument("--probe", nargs=2, metavar=("URL", "ROUND"),
+                        help=argparse.SUPPRESS)  # the child process of Probe
     args = parser.parse_args()
+    if args.probe:
+        probe(args.probe[0], int(args.probe[1]), WARM)
+        return 0
     import requests
 
     began = time.monotonic()
-    photos = [noise_jpeg(5000 + n, SIZE) for n in range(args.bursts * UPLOADS)]
+    count = args.bursts * UPLOADS + 1  # the first one warms the upload path up
+    photos = [noise_jpeg(5000 + n, SIZE) for n in range(count)]
     mb = statistics.mean(len(p) for p in photos) / 1e6
-    # Encoded before the clock runs: the uploading threads then only push bytes, so they take
-    # next to no GIL from the round-trip client in this process.
+    # Encoded before the clock runs: the uploading threads then only push bytes.
     bodies = [multipart(photo) for photo in photos]
+    quiet: list[tuple[float, float]] = []
     windows: list[tuple[float, float]] = []
     burst_s: list[float] = []
     upload_ms: list[float] = []
     with tempfile.TemporaryDirectory(prefix="kk-event-loop-") as folder:
         game = Game(Path(folder) / "instance")
-        game.seed(args.bursts * UPLOADS)
+        game.seed(count)
         with game.serve(free_port()) as (url, server):
-            trips = RoundTrips(url, game.round_id)
-            trips.start()
-            while trips.count() < 50 and trips.error is None:  # warm up
-                time.sleep(0.01)
-            warm = trips.count()
-            while trips.count() < warm + args.idle and trips.error is None:
-                time.sleep(0.01)
-            idle = [took for _, took in trips.samples[warm:]]
+            prober = Probe(url, game.round_id)
             sessions = [requests.Session() for _ in range(UPLOADS)]
+
+            def send(n: int, http: Any) -> float:
+                meeting_id, token = game.meetings[n]
+                content_type, body = bodies[n]
+                started = time.perf_counter()
+                res = http.post(f"{url}/api/v1/meetings/{meeting_id}/photo", data=body,
+                                headers={"Authorization": f"Bearer {token}",
+                                         "Content-Type": content_type}, timeout=WAIT)
+                assert res.status_code == 201, res.text
+                assert res.json()["photo"]["status"] == "accepted", res.text
+                return (time.perf_counter() - started) * 1000
+
+            send(count - 1, sessions[0])  # first-use costs (SQL compiling) are not the loop's
             with ThreadPoolExecutor(UPLOADS) as pool:
                 for burst in range(args.bursts):
-                    time.sleep(0.5)  # let the loop settle between bursts
+                    time.sleep(0.5)  # settle, then measure idle just before the burst
+                    quiet.append((time.perf_counter(), time.perf_counter() + args.quiet))
+                    time.sleep(args.quiet)
                     chunk = range(burst * UPLOADS, (burst + 1) * UPLOADS)
-
-                    def send(n: int, http: Any) -> float:
-                        meeting_id, token = game.meetings[n]
-                        content_type, body = bodies[n]
-                        started = time.perf_counter()
-                        res = http.post(f"{url}/api/v1/meetings/{meeting_id}/photo", data=body,
-                                        headers={"Authorization": f"Bearer {token}",
-                                                 "Content-Type": content_type}, timeout=WAIT)
-                        assert res.status_code == 201, res.text
-                        assert res.json()["photo"]["status"] == "accepted", res.text
-                        return (time.perf_counter() - started) * 1000
-
                     opened = time.perf_counter()
                     upload_ms += list(pool.map(send, chunk, sessions))
                     closed = time.perf_counter()
                     windows.append((opened, closed))
                     burst_s.append(closed - opened)
+            time.sleep(0.5)
+            quiet.append((time.perf_counter(), time.perf_counter() + args.quiet))
+            time.sleep(args.quiet)
             rss = rss_mb(server.pid)
-            trips.stop()
+            samples = prober.finish()
     elapsed = time.monotonic() - began
 
-    loaded = [took for started, took in trips.samples
-              if any(a <= started < b for a, b in windows)]
+    idle, loaded = within(samples, quiet), within(samples, windows)
     ms = {name: {"p50": percentile(v, 0.5) * 1000, "p99": percentile(v, 0.99) * 1000,
                  "max": max(v) * 1000, "n": len(v)}
           for name, v in (("idle", idle), ("load", loaded))}

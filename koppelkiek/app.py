@@ -69,6 +69,11 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_cli(app)
     app.jinja_env.globals.update(error_message=message, current_locale=lambda: str(get_locale()))
 
+    if app.config["SOCKETIO_ASYNC_MODE"] == "gevent":
+        from koppelkiek.serving import GivingWay
+
+        app.wsgi_app = GivingWay(app.wsgi_app)  # type: ignore[method-assign]
+
     @app.get("/healthz")
     def healthz() -> Any:
         return jsonify(ok=True)

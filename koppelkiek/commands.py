@@ -29,7 +29,7 @@ from game.rounds import RoundSpec, change_state, create_round
 from koppelkiek import create_app
 from koppelkiek.db import db, upgrade
 from koppelkiek.messages import message
-from koppelkiek.realtime import publish, socketio
+from koppelkiek.realtime import publish
 
 DEMO_LOGIN_FILE = "demo_login.json"
 
@@ -130,11 +130,15 @@ def _print_demo(s: Session, login_file: Path) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve_command(host: str, port: int) -> None:
     """Run the server (gevent, websockets)."""
+    from koppelkiek.darkroom import darkroom
+    from koppelkiek.serving import Server  # gevent's server: only `serve` loads it
+
     # Migrate in a child process: Alembic's memory then never stays in the server.
     subprocess.run([sys.executable, "-m", "koppelkiek.cli", "init"], check=True)
     app = create_app({"SOCKETIO_ASYNC_MODE": "gevent"})
     click.echo(f"Koppelkiek on http://{host}:{port}  (Ctrl+C stops)")
-    socketio.run(app, host=host, port=port, log_output=False)
+    darkroom().open()
+    Server((host, port), app).serve_forever()
 
 
 @click.group("organiser")

@@ -88,11 +88,13 @@ def upload(meeting_id: int) -> Any:
         return jsonify(photo=photo_json(earlier)), 201
     s = db_session()
     meeting = meeting_for_photo(s, player, meeting_id, now())
+    # Only now is the body read (see errors.READS_OWN_BODY): a refusal above costs no upload.
     upload = request.files.get("photo")
     if upload is None:
         raise GameError("photo_missing", 422)
     data = upload.read()
     upload.close()  # a spooled temporary file: let it go at once
+    s.commit()  # nothing written yet: the connection goes back to the pool while it develops
     try:
         intake = develop_photo(data, max_pixels=int(current_app.config["MAX_PIXELS"]))
     except IntakeError as exc:

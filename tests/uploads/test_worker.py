@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from uploads.worker import read_frame, write_frame
 
@@ -16,17 +19,32 @@ def test_worker_answers_photos_and_refusals_in_order() -> None:
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert worker.stdin is not None and worker.stdout is not None
     try:
-        write_frame(worker.stdin, ((PHOTOS / "jpg/gps/DSCN0010.jpg").read_bytes(), 60_000_000,
-                                   320))
-        status, intake, _ = read_frame(worker.stdout)
+        write_frame(worker.stdin, (60_000_000, 320), (PHOTOS / "jpg/gps/DSCN0010.jpg").read_bytes())
+        (status, intake, _), rest = read_frame(worker.stdout)
+        assert rest == b""
         assert status == "ok"
         assert abs(intake.facts.exif_position.lat - 43.467448) < 1e-5
         assert intake.images.display[:2] == b"\xff\xd8"
-        write_frame(worker.stdin, (b"not a photo", 60_000_000, 320))
-        assert read_frame(worker.stdout)[:2] == ("refused", "unsupported_type")
-        write_frame(worker.stdin, ((PHOTOS / "jpg/Canon_40D.jpg").read_bytes(), 60_000_000, 320))
-        assert read_frame(worker.stdout)[:2] == ("refused", "image_too_small")
+        write_frame(worker.stdin, (60_000_000, 320), b"not a photo")
+        assert read_frame(worker.stdout)[0][:2] == ("refused", "unsupported_type")
+        write_frame(worker.stdin, (60_000_000, 320), (PHOTOS / "jpg/Canon_40D.jpg").read_bytes())
+        assert read_frame(worker.stdout)[0][:2] == ("refused", "image_too_small")
     finally:
         worker.stdin.close()
         assert worker.wait(timeout=30) == 0  # it leaves when its parent closes the pipe
         worker.stdout.close()
+
+
+def test_frames_carry_a_message_and_raw_bytes_and_notice_a_cut_pipe() -> None:
+    stream = io.BytesIO()
+    write_frame(stream, {"n": 1}, b"\xff\xd8 raw")
+    write_frame(stream, ("no", "payload"))
+    stream.seek(0)
+    assert read_frame(stream) == ({"n": 1}, b"\xff\xd8 raw")
+    assert read_frame(stream) == (("no", "payload"), b"")
+    with pytest.raises(EOFError):
+        read_frame(stream)
+    cut = io.BytesIO()
+    write_frame(cut, 1, b"0123456789")
+    with pytest.raises(EOFError):  # the writer died halfway through the photo
+        read_frame(io.BytesIO(cut.getvalue()[:-3]))

@@ -303,3 +303,20 @@ def test_the_same_picture_may_be_played_in_another_round(app: Flask, clock: Cloc
     assert answers[0][1]["display_url"] == answers[1][1]["display_url"]
     for client, photo in answers:
         assert client.get(photo["display_url"]).status_code == 200
+
+
+def test_a_refusal_comes_before_the_body_is_read_and_nul_in_a_field_is_no_500(
+        arezzo: World) -> None:
+    a, _ = arezzo.join("Fatma")
+    b, _ = arezzo.join("Ömer")
+    c, _ = arezzo.join("Sanne")
+    meeting = meet(arezzo, a, b)
+    # The upload view reads its own body after its checks (errors.READS_OWN_BODY) ...
+    outsider = send(c, meeting, (GPS / "DSCN0010.jpg").read_bytes())
+    assert outsider.status_code == 403
+    assert outsider.get_json()["error"]["code"] == "not_your_meeting"
+    # ... so the NUL check at the door does not see its fields: a NUL there is no position.
+    nul = send(b, meeting, (PHOTOS / "jpg/mobile/jolla.jpg").read_bytes(),
+               lat="43.4670\x00", lon="11.8850", accuracy="10")
+    assert nul.status_code == 422 and nul.get_json()["error"]["code"] == "no_location"
+    assert counts(arezzo.app) == (0, 0)
