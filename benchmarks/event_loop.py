@@ -1,14 +1,15 @@
 """Benchmark of the event loop under load: socket round trips while 12 MP photos are taken in.
 
-    python benchmarks/event_loop.py [--bursts 3] [--idle 300] [--no-record]
+    python benchmarks/event_loop.py [--bursts 5] [--quiet 2.0] [--no-record]
 
 Starts `koppelkiek serve` as a user does (gevent, SQLite in a temporary instance folder; the
-helpers live in benchmarks/fanout.py). One python-socketio client (websocket) sends
-`watch` and waits for the `snapshot`, again and again, and notes each round trip
-(time.perf_counter). First idle, then during bursts of 10 simultaneous uploads of distinct
-4000x3000 noisy JPEGs (no EXIF; browser lat/lon inside the boundary), each burst from ten
-players with an open meeting. Round trips that started while a burst was in flight count as
-"under load". Writes the "## Event loop under load" section of benchmarks/RESULTS.md.
+helpers live in benchmarks/fanout.py). One python-socketio client (websocket, in a process
+of its own) sends `watch` and waits for the `snapshot`, again and again, and notes each round
+trip (time.perf_counter). Quiet spells (idle) alternate with bursts of 10 simultaneous
+uploads of distinct 4000x3000 noisy JPEGs (no EXIF; browser lat/lon inside the boundary),
+each burst from ten players with an open meeting. Round trips that started while a burst was
+in flight count as "under load". Writes the "## Event loop under load" section of
+benchmarks/RESULTS.md.
 Goal (issue 5): p99 under load <= 2x idle p99.
 """
 
@@ -229,8 +230,9 @@ def main() -> int:
             f"Machine: {machine()}.",
             "",
             "Setup: `koppelkiek serve` (gevent, SQLite). One python-socketio client"
-            " (websocket) does `watch` -> `snapshot` round trips back to back; idle first, then"
-            f" during {args.bursts} bursts of {UPLOADS} simultaneous uploads of distinct"
+            " (websocket, own process) does `watch` -> `snapshot` round trips back to back:"
+            f" idle in {args.bursts + 1} quiet spells of {args.quiet:g} s, and during"
+            f" {args.bursts} bursts of {UPLOADS} simultaneous uploads of distinct"
             f" {SIZE[0]}x{SIZE[1]} noisy JPEGs ({mb:.1f} MB each, no EXIF, browser position"
             " inside the boundary). A round trip counts as under load when it started while a"
             " burst was in flight. Client, uploaders and server share the 2 cores.",
@@ -247,16 +249,20 @@ def main() -> int:
             f" one upload request {statistics.median(upload_ms):.0f} ms (median, while 10 run);"
             f" server RSS afterwards {rss[0]:.0f} MB (high-water mark {rss[1]:.0f} MB).",
             "",
-            "Where the time goes (py-spy on the server, gevent's monitor thread at 20 ms):"
-            " with the two intake processes at full speed the server waited for a core (p50"
-            " under load 14 ms against 4-5 ms idle); they now run as SCHED_IDLE"
-            " (uploads/worker.py), which brought p50 under load back to idle and p99 from"
-            " ~75-92 ms to ~50 ms. The tail left is the event loop's own turns: each upload's"
-            " multipart parse into a spooled temporary file and its pickle to the worker"
-            " run on the loop, and `on_watch`'s SQLite reads and websocket sends wait for the"
-            " GIL behind the scoring threads (`store` in koppelkiek/photos.py). Running the"
-            " probe in a process of its own (tried) and sys.setswitchinterval(0.0005) (tried)"
-            " did not change the p99.",
+            "What mattered (timelines of the server's steps against the slow round trips):"
+            " (1) Nagle's algorithm: `koppelkiek serve` did not set TCP_NODELAY, so a"
+            " `snapshot` written while a `standings` delta was unacknowledged waited for the"
+            " client's delayed ACK, 40 ms (p99 48 -> 15 ms once off); (2) a 12 MP body arrives"
+            " faster than it is parsed, and a greenlet only yields when a read would block:"
+            " ten bodies parsed back to back held the loop ~100 ms (koppelkiek/serving.py"
+            " GivingWay now reads a chunk per loop turn); (3) two intake processes on two"
+            " cores left the loop waiting for a core even at SCHED_IDLE: one per core minus"
+            " one; (4) smaller things: the upload view's checks before its body, the photo"
+            " sent to the worker without pickling, a SQLite pool of 20 instead of 5 (fresh"
+            " connections in a burst cost ~2 ms each), workers started with the server."
+            " The probe runs in a process of its own (a screen is another machine), idle is"
+            " measured in quiet spells before each burst and after the last, and one upload"
+            " before the clock warms the upload path up.",
             "",
         ]), SECTION)
         print(f"recorded in {(ROOT / 'benchmarks' / 'RESULTS.md').relative_to(ROOT)}")
