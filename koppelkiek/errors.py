@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -38,13 +39,20 @@ def refusal(code: str, status: int, params: dict[str, object] | None = None) -> 
     return render_template("error.html", code=code, message=text, status=status), status
 
 
-# Views that read their own (large) body, after cheaper checks: their form fields are numbers.
-READS_OWN_BODY = {"photos.upload"}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reads_own_body(view: F) -> F:
+    """Mark a view that reads its (large) body itself, after cheaper checks; the NUL check at
+    the door then leaves its form alone, so it must parse its fields strictly."""
+    view.reads_own_body = True  # type: ignore[attr-defined]
+    return view
 
 
 def _no_nul_bytes() -> Any:
     """NUL never belongs in text, and PostgreSQL refuses it: turn it away at the door."""
-    form = request.form.values() if request.endpoint not in READS_OWN_BODY else ()
+    view = current_app.view_functions.get(request.endpoint or "")
+    form = () if getattr(view, "reads_own_body", False) else request.form.values()
     fields = [request.path, *request.args.values(), *form]
     if any("\x00" in value for value in fields):
         return refusal("bad_request", 400)

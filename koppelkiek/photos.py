@@ -26,6 +26,7 @@ from game.photos import (
 from koppelkiek import realtime
 from koppelkiek.darkroom import develop_photo, off_loop
 from koppelkiek.db import session as db_session
+from koppelkiek.errors import reads_own_body
 from koppelkiek.identity import (
     check_api_csrf,
     current_organiser,
@@ -78,6 +79,7 @@ def _earlier_answer(player_id: int, key: str | None) -> Photo | None:
 
 
 @bp.post("/api/v1/meetings/<int:meeting_id>/photo")
+@reads_own_body  # its fields are numbers, parsed strictly (_browser_position)
 def upload(meeting_id: int) -> Any:
     player = require_player()
     key = request.headers.get("Idempotency-Key", "").strip() or None
@@ -88,7 +90,7 @@ def upload(meeting_id: int) -> Any:
         return jsonify(photo=photo_json(earlier)), 201
     s = db_session()
     meeting = meeting_for_photo(s, player, meeting_id, now())
-    # Only now is the body read (see errors.READS_OWN_BODY): a refusal above costs no upload.
+    # Only now is the body read (@reads_own_body): a refusal above costs no upload.
     upload = request.files.get("photo")
     if upload is None:
         raise GameError("photo_missing", 422)

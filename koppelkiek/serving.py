@@ -38,9 +38,6 @@ class GivingWayInput:
         gevent.idle()
         return self._stream.read(size)  # type: ignore[no-any-return]
 
-    def readline(self, size: int = -1) -> bytes:
-        return self._stream.readline(size)  # type: ignore[no-any-return]
-
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
 

@@ -311,7 +311,7 @@ def test_a_refusal_comes_before_the_body_is_read_and_nul_in_a_field_is_no_500(
     b, _ = arezzo.join("Ömer")
     c, _ = arezzo.join("Sanne")
     meeting = meet(arezzo, a, b)
-    # The upload view reads its own body after its checks (errors.READS_OWN_BODY) ...
+    # The upload view reads its own body after its checks (@reads_own_body) ...
     outsider = send(c, meeting, (GPS / "DSCN0010.jpg").read_bytes())
     assert outsider.status_code == 403
     assert outsider.get_json()["error"]["code"] == "not_your_meeting"
