@@ -11,7 +11,7 @@ from game.care import erase, my_data
 from game.codes import normalise
 from game.errors import GameError
 from game.meetings import claim
-from game.models import Meeting, Player, Round
+from game.models import Meeting, Player
 from game.pairing import fix_from, issue_code
 from game.players import current_round, join
 from game.rounds import by_join_code
@@ -59,18 +59,6 @@ def player_json(player: Player) -> dict[str, Any]:
     return {"id": player.id, "display_name": player.display_name, "team": player.team}
 
 
-def round_json(rnd: Round) -> dict[str, Any]:
-    return {
-        "id": rnd.id,
-        "name": rnd.name,
-        "state": rnd.state,
-        "starts_at": rnd.starts_at.isoformat(),
-        "ends_at": rnd.ends_at.isoformat(),
-        "join_code": rnd.join_code,
-        "meeting_minutes": rnd.meeting_minutes,
-    }
-
-
 def meeting_json(meeting: Meeting, me: Player) -> dict[str, Any]:
     partner = meeting.player_b if meeting.player_a_id == me.id else meeting.player_a
     return {
@@ -108,7 +96,7 @@ def api_me() -> Any:
     hidden = rnd is not None and rnd.leaderboard != "visible"
     return jsonify(
         player=player_json(player),
-        round=round_json(rnd) if rnd else None,
+        round=realtime.round_payload(rnd, meeting_minutes=rnd.meeting_minutes) if rnd else None,
         points=mine["points"] if mine else 0,
         meetings=mine["meetings"] if mine else 0,
         rank=None if hidden or mine is None else mine["rank"],

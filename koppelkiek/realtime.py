@@ -50,7 +50,8 @@ def init_app(app: Flask) -> None:
     )
 
 
-def round_payload(rnd: Round) -> dict[str, Any]:
+def round_payload(rnd: Round, **more: Any) -> dict[str, Any]:
+    """A round as JSON, for screens and phones alike; each adds the fields it needs."""
     return {
         "id": rnd.id,
         "name": rnd.name,
@@ -58,7 +59,7 @@ def round_payload(rnd: Round) -> dict[str, Any]:
         "starts_at": rnd.starts_at.isoformat(),
         "ends_at": rnd.ends_at.isoformat(),
         "join_code": rnd.join_code,
-        "leaderboard": rnd.leaderboard,
+        **more,
     }
 
 
@@ -68,9 +69,10 @@ def _top(board: dict[str, Any]) -> dict[str, Any]:
 
 def snapshot(rnd: Round, insider: bool) -> dict[str, Any]:
     board = _top(public_board(rnd, full_board(rnd), insider))
-    return {"seq": rnd.seq, "round": round_payload(rnd), "standings": board["standings"],
-            "teams": board["teams"], "hidden": bool(board.get("hidden")),
-            "reveal_at": board.get("reveal_at"), "photos": wall(rnd)}
+    return {"seq": rnd.seq, "round": round_payload(rnd, leaderboard=rnd.leaderboard),
+            "standings": board["standings"], "teams": board["teams"],
+            "hidden": bool(board.get("hidden")), "reveal_at": board.get("reveal_at"),
+            "photos": wall(rnd)}
 
 
 @socketio.on("connect")
