@@ -7,7 +7,7 @@ PORT ?= 5000
 export KOPPELKIEK_PUBLIC_URL ?= http://$(HOST):$(PORT)
 VENDOR := koppelkiek/static/vendor/socket.io.min.js
 
-.PHONY: run test install assets init demo lint bench translations clean
+.PHONY: run test install assets init demo lint bench afternoon translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ test: install
 bench: install
 	status=0; for b in intake leaderboard fanout event_loop; do \
 	  $(BIN)/python benchmarks/$$b.py || status=1; done; exit $$status
+
+# The 1,000-phone afternoon, twice: photos of ~1 MB, then ~0.3 MB as phones send after scaling.
+afternoon: install
+	$(BIN)/python benchmarks/afternoon.py --photo-kb 1000
+	$(BIN)/python benchmarks/afternoon.py --photo-kb 300
 
 lint: install
 	$(BIN)/ruff check .
