@@ -24,9 +24,10 @@ from game.models import (
     Standing,
     UploadAttempt,
 )
-from game.names import clean_name, name_key, skeleton
+from game.names import name_key, skeleton
 from game.photos import on_wall
-from game.players import NAME_MAX, name_taken, new_secret
+from game.players import new_name as checked_name
+from game.players import new_secret
 from game.rounds import next_seq
 
 FORMER_PLAYER = "Oud-speler"
@@ -45,9 +46,7 @@ def _board_changed(session: Session, player: Player, now: datetime, kind: str) -
 
 
 def rename(session: Session, player: Player, new_name: str, now: datetime) -> list[Event]:
-    name = clean_name(new_name, limit=NAME_MAX, code="display_name_invalid")
-    if name_taken(session, player.neighbourhood_id, name, but=player.id):
-        raise GameError("display_name_taken", 409, name=name)
+    name = checked_name(session, player.neighbourhood_id, new_name, but=player.id)
     player.display_name, player.name_key = name, name_key(name)
     player.name_skeleton = skeleton(name)
     session.flush()

@@ -75,7 +75,10 @@ def _spoof_checker() -> icu.SpoofChecker:
     return icu.SpoofChecker()
 
 
+def visible_part(text: str) -> str:
+    return _INVISIBLE.sub("", text)
+
+
 def skeleton(name: str) -> str:
     """TR39 skeleton of the case-folded name, without the invisible characters (joiners)."""
-    visible = _INVISIBLE.sub("", name_key(name))
-    return str(_spoof_checker().getSkeleton(0, visible))
+    return str(_spoof_checker().getSkeleton(0, visible_part(name_key(name))))

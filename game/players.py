@@ -13,7 +13,7 @@ from game.codes import digest, new_code, normalise
 from game.errors import GameError
 from game.events import Event, StandingsChanged
 from game.models import ROW_ID_MAX, Participation, Player, Round, Standing
-from game.names import clean_name, name_key, skeleton
+from game.names import clean_name, name_key, skeleton, visible_part
 from game.rounds import can_join, next_seq
 
 NAME_MAX = 24
@@ -38,6 +38,22 @@ def name_taken(session: Session, neighbourhood_id: int, name: str,
     if but is not None:
         found = found.where(Player.id != but)
     return session.scalar(found.limit(1)) is not None
+
+
+def new_name(session: Session, neighbourhood_id: int, raw: str | None,
+             but: int | None = None) -> str:
+    """A display name to take: visible, and not a look-alike of another player's."""
+    try:
+        name = clean_name(raw, limit=NAME_MAX, code="display_name_invalid")
+    except GameError as exc:
+        # "Fatma" with an invisible character added is her name, not a blank one: say taken.
+        if exc.params.get("reason") == "invisible" and raw and len(raw) <= 4 * NAME_MAX and (
+                name_taken(session, neighbourhood_id, raw, but)):
+            raise GameError("display_name_taken", 409, name=visible_part(raw)) from None
+        raise
+    if name_taken(session, neighbourhood_id, name, but):
+        raise GameError("display_name_taken", 409, name=name)
+    return name
 
 
 def new_secret() -> str:
@@ -70,10 +86,8 @@ def join(
     language: str | None = None,
 ) -> Joined:
     can_join(rnd)
-    name = clean_name(display_name, limit=NAME_MAX, code="display_name_invalid")
+    name = new_name(session, rnd.neighbourhood_id, display_name)
     team_name = clean_name(team, limit=TEAM_MAX, code="team_invalid") if team else None
-    if name_taken(session, rnd.neighbourhood_id, name):
-        raise GameError("display_name_taken", 409, name=name)
     secret = new_secret()
     recovery, recovery_hash = _new_recovery(session)
     player = Player(

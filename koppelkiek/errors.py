@@ -66,7 +66,8 @@ def storage_fault(exc: BaseException) -> bool:
 def storage_troubled(app: Flask) -> bool:
     """A write failed for want of storage a moment ago (a full disk shows only on commit)."""
     since = app.extensions.get(STORAGE_TROUBLE)
-    return since is not None and time.monotonic() - since < TROUBLE_SECONDS
+    window = float(app.config.get("STORAGE_TROUBLE_SECONDS", TROUBLE_SECONDS))
+    return since is not None and time.monotonic() - since < window
 
 
 def refusal(code: str, status: int, params: dict[str, object] | None = None) -> Any:

@@ -15,7 +15,7 @@ def same_site_path(target: str | None, *, under: str = "/") -> str | None:
     """
     if not target or not target.startswith(under) or target.startswith("//"):
         return None
-    if "\\" in target or any(unicodedata.category(ch).startswith("C") for ch in target):
+    if "\\" in target or any(unicodedata.category(ch)[0] in "CZ" for ch in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/"):
