@@ -15,6 +15,7 @@ import regex
 from game.errors import GameError
 
 JOINERS = "\u200c\u200d"  # ZWNJ, ZWJ
+EMOJI_STYLE = "\ufe0e\ufe0f"  # text or emoji presentation of the symbol before it
 # Characters that show nothing, or only blank space, yet are not white space: the default
 # ignorables (U+200B, U+2060, U+3164 HANGUL FILLER, U+115F/U+1160, U+FFA0, ...) and the blank
 # Braille pattern U+2800.
@@ -54,6 +55,8 @@ def clean_name(raw: str | None, *, limit: int, code: str) -> str:
         if ch in JOINERS:
             if not _joiner_fits(text, i):
                 raise GameError(code, 422, reason="invisible")
+        elif ch in EMOJI_STYLE and i > 0 and unicodedata.category(text[i - 1]) == "So":
+            continue  # "❤️": the symbol drawn as an emoji
         elif _INVISIBLE.match(ch):
             raise GameError(code, 422, reason="invisible")
         elif unicodedata.category(ch).startswith("C"):

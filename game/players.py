@@ -20,6 +20,7 @@ NAME_MAX = 24
 TEAM_MAX = 40
 RECOVERY_LENGTH = 12
 
+
 @dataclass(frozen=True)
 class Joined:
     player: Player
@@ -47,8 +48,8 @@ def new_name(session: Session, neighbourhood_id: int, raw: str | None,
         name = clean_name(raw, limit=NAME_MAX, code="display_name_invalid")
     except GameError as exc:
         # "Fatma" with an invisible character added is her name, not a blank one: say taken.
-        if exc.params.get("reason") == "invisible" and raw and len(raw) <= 4 * NAME_MAX and (
-                name_taken(session, neighbourhood_id, raw, but)):
+        if (exc.params.get("reason") == "invisible" and raw and len(raw) <= 4 * NAME_MAX
+                and "\x00" not in raw and name_taken(session, neighbourhood_id, raw, but)):
             raise GameError("display_name_taken", 409, name=visible_part(raw)) from None
         raise
     if name_taken(session, neighbourhood_id, name, but):

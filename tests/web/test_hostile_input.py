@@ -381,7 +381,8 @@ def test_another_organiser_sees_a_closed_draft_screen(app: Flask, clock: Clock) 
 
 @pytest.mark.parametrize("name", ["\u200d", "\u3164", "\u2800", "\u115f", "\u1160", "\uffa0",
                                   "\u200b", "\u3164\u3164 \u2800", "Ali\u3164", "An\u200dna",
-                                  "Jo\u2060", "\u0301", "...", "😀"])
+                                  "Jo\u2060", "\u0301", "...", "😀", "\u200dAli\u0000",
+                                  "Ali\ufe0f"])
 def test_names_without_anything_visible_are_refused(world: World, name: str) -> None:
     res = world.app.test_client().post("/api/v1/join", json={
         "join_code": world.join_code, "display_name": name})
@@ -389,7 +390,7 @@ def test_names_without_anything_visible_are_refused(world: World, name: str) -> 
 
 
 @pytest.mark.parametrize("name", ["क्\u200dष", "می\u200cخواهم", "Ömer", "Jan 2", "7",
-                                  "Anne-Marie", "Zoë ❤"])
+                                  "Anne-Marie", "Zoë ❤", "Zoë ❤\ufe0f"])
 def test_names_that_need_their_joiners_are_kept(world: World, name: str) -> None:
     _phone, body = world.join(name)
     assert body["player"]["display_name"] == name
