@@ -10,8 +10,8 @@ def same_site_path(target: str | None, *, under: str = "/") -> str | None:
     """The target if it is a plain path on this site (starting with `under`), else None.
 
     Browsers drop tabs and newlines and read a backslash as a slash, so "/\\t/evil.example"
-    and "/\\\\evil.example" would leave the site: any control character, backslash, "//",
-    scheme or host is refused.
+    and "/\\\\evil.example" would leave the site: any control character, white space,
+    backslash, "//", scheme or host is refused.
     """
     if not target or not target.startswith(under) or target.startswith("//"):
         return None
