@@ -116,7 +116,8 @@ def init_app(app: Flask) -> None:
         if storage_fault(exc):
             current_app.extensions[STORAGE_TROUBLE] = time.monotonic()
             current_app.logger.warning("storage unavailable: %s", str(exc).splitlines()[0])
-            return refusal("storage_unavailable", 503)
+            body, status = refusal("storage_unavailable", 503)
+            return body, status, {"Retry-After": str(int(TROUBLE_SECONDS))}
         return crashed(exc)
 
     @app.errorhandler(HTTPException)

@@ -64,7 +64,7 @@ def test_a_read_only_database_answers_503(world: World) -> None:
                                                            "display_name": "Jan"})
         assert res.status_code == 503, res.get_data(as_text=True)[:300]
         assert res.get_json()["error"]["code"] == "storage_unavailable"
-        assert res.get_json()["error"]["message"]
+        assert res.get_json()["error"]["message"] and int(res.headers["Retry-After"]) > 0
         res = phone.post("/api/v1/pairing-codes", json={})
         assert res.status_code == 503 and res.get_json()["error"]["code"] == "storage_unavailable"
         page = form_page.post(f"/r/{world.join_code}", data={"display_name": "Jan",
