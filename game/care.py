@@ -24,8 +24,10 @@ from game.models import (
     Standing,
     UploadAttempt,
 )
+from game.names import name_key, skeleton
 from game.photos import on_wall
-from game.players import NAME_MAX, clean_name, name_key, new_secret
+from game.players import new_name as checked_name
+from game.players import new_secret
 from game.rounds import next_seq
 
 FORMER_PLAYER = "Oud-speler"
@@ -44,14 +46,9 @@ def _board_changed(session: Session, player: Player, now: datetime, kind: str) -
 
 
 def rename(session: Session, player: Player, new_name: str, now: datetime) -> list[Event]:
-    name = clean_name(new_name, limit=NAME_MAX, code="display_name_invalid")
-    key = name_key(name)
-    taken = session.scalar(select(Player.id).where(
-        Player.neighbourhood_id == player.neighbourhood_id, Player.name_key == key,
-        Player.id != player.id))
-    if taken:
-        raise GameError("display_name_taken", 409, name=name)
-    player.display_name, player.name_key = name, key
+    name = checked_name(session, player.neighbourhood_id, new_name, but=player.id)
+    player.display_name, player.name_key = name, name_key(name)
+    player.name_skeleton = skeleton(name)
     session.flush()
     return _board_changed(session, player, now, "player_renamed")
 
@@ -119,7 +116,7 @@ def erase(session: Session, player: Player, now: datetime) -> list[Event]:
                     .values(lat=None, lon=None, accuracy_m=None))
     session.execute(delete(UploadAttempt).where(UploadAttempt.player_id == player.id))
     player.display_name = FORMER_PLAYER
-    player.name_key = f"#erased-{player.id}"
+    player.name_key = player.name_skeleton = f"#erased-{player.id}"
     player.language = None
     player.erased_at = now
     # Every device and the recovery code stop working.

@@ -11,14 +11,12 @@ from sqlalchemy.orm import Session
 from game.errors import GameError
 from game.events import Event, MeetingMade, Notice
 from game.models import Meeting, PairingCode, Player, Round
-from game.pairing import Fix, by_code
+from game.pairing import CLAIM_GRACE, Fix, by_code
 from game.players import participation
 from game.rounds import is_playing
 from uploads.location import Position, distance_m
 
 POSITION_MAX_AGE = timedelta(minutes=2)
-# A scan that started while the code was fresh may finish after a join; but not forever.
-CLAIM_GRACE = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -67,13 +65,17 @@ def claim(
     code = by_code(session, typed_code)
     if code is None:
         raise GameError("pairing_code_unknown", 404)
+    # A dead code looks unknown to anyone outside its round: guessing tells nothing.
+    outsider = participation(session, claimer.id, code.round_id) is None
     if code.used_at is not None:
-        raise GameError("pairing_code_used", 410)
+        raise GameError("pairing_code_unknown", 404) if outsider else GameError(
+            "pairing_code_used", 410)
     seen_at = now
     if started_at is not None and now - CLAIM_GRACE <= started_at <= now:
         seen_at = started_at
     if seen_at >= code.expires_at:
-        raise GameError("pairing_code_expired", 410)
+        raise GameError("pairing_code_unknown", 404) if outsider else GameError(
+            "pairing_code_expired", 410)
     if code.player_id == claimer.id:
         raise GameError("cannot_meet_yourself", 409)
     owner = code.player

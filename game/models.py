@@ -52,6 +52,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Ids are signed 64-bit in every database; anything larger names nothing.
+ROW_ID_MAX = (1 << 63) - 1
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -173,6 +177,8 @@ class Player(Base):
     )
     display_name: Mapped[str] = mapped_column(String(64))
     name_key: Mapped[str] = mapped_column(String(128))
+    # How the name looks (game.names.skeleton): a look-alike of a player's name is taken.
+    name_skeleton: Mapped[str | None] = mapped_column(Text, index=True)
     team: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str | None] = mapped_column(String(8))
     device_secret_hash: Mapped[str] = mapped_column(String(64), index=True)

@@ -29,57 +29,64 @@ def _bad(code: str, **params: object) -> GameError:
     return GameError(code, 422, **params)
 
 
+def _geometry(doc: object) -> dict[str, object]:
+    """A Polygon or MultiPolygon geometry; a Feature's geometry may be nothing else."""
+    kind = doc.get("type") if isinstance(doc, dict) else None
+    if kind not in ("Polygon", "MultiPolygon"):
+        raise _bad("boundary_wrong_type", found=str(kind)[:40] if kind else "?")
+    return doc  # type: ignore[return-value]
+
+
 def _geometries(doc: object) -> list[dict[str, object]]:
-    """The Polygon/MultiPolygon geometries in a GeoJSON document."""
+    """The Polygon/MultiPolygon geometries in a GeoJSON document. GeoJSON nests only
+    FeatureCollection > Feature > geometry, so no deeper nesting is followed."""
     if not isinstance(doc, dict) or "type" not in doc:
         raise _bad("boundary_wrong_type", found="?")
     kind = doc["type"]
-    if kind in ("Polygon", "MultiPolygon"):
-        return [doc]
-    if kind == "Feature":
-        return _geometries(doc.get("geometry"))
     if kind == "FeatureCollection":
         features = doc.get("features")
         if not isinstance(features, list) or not features:
             raise _bad("boundary_empty")
-        found: list[dict[str, object]] = []
-        for feature in features:
-            found.extend(_geometries(feature))
-        return found
-    raise _bad("boundary_wrong_type", found=str(kind)[:40])
+        if not all(isinstance(f, dict) and f.get("type") == "Feature" for f in features):
+            raise _bad("boundary_wrong_type", found="FeatureCollection")
+        return [_geometry(feature.get("geometry")) for feature in features]
+    if kind == "Feature":
+        return [_geometry(doc.get("geometry"))]
+    return [_geometry(doc)]
 
 
-def _rings(geometry: dict[str, object]) -> list[list[object]]:
+def _polygons(geometry: dict[str, object]) -> list[list[object]]:
     coords = geometry.get("coordinates")
     if not isinstance(coords, list) or not coords:
         raise _bad("boundary_bad_coordinates")
     polygons = coords if geometry["type"] == "MultiPolygon" else [coords]
-    rings: list[list[object]] = []
     for polygon in polygons:
         if not isinstance(polygon, list) or not polygon:
             raise _bad("boundary_bad_coordinates")
-        rings.extend(polygon)
-    return rings
+    return polygons
 
 
-def _check_ring(ring: object) -> None:
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _checked_ring(ring: object) -> list[tuple[float, float]]:
+    """A ring as (lon, lat) pairs. A position is 2 or 3 numbers (an altitude is ignored)."""
     if not isinstance(ring, list):
         raise _bad("boundary_bad_coordinates")
+    points: list[tuple[float, float]] = []
     for pos in ring:
-        if (
-            not isinstance(pos, list | tuple)
-            or len(pos) < 2
-            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in pos[:2])
-            or not all(math.isfinite(v) for v in pos[:2])
-        ):
+        if not isinstance(pos, list) or not 2 <= len(pos) <= 3 or not all(map(_number, pos)):
             raise _bad("boundary_bad_coordinates")
-        lon, lat = pos[0], pos[1]
+        lon, lat = float(pos[0]), float(pos[1])
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise _bad("boundary_out_of_range")
-    if len(ring) < 4:
+        points.append((lon, lat))
+    if len(points) < 4:
         raise _bad("boundary_too_few_points")
-    if list(ring[0][:2]) != list(ring[-1][:2]):
+    if points[0] != points[-1]:
         raise _bad("boundary_not_closed")
+    return points
 
 
 def area_m2(geom: BaseGeometry) -> float:
@@ -92,17 +99,19 @@ def parse_boundary(text: str | bytes) -> MultiPolygon | Polygon:
     """Check an uploaded GeoJSON boundary; each mistake raises its own code."""
     try:
         doc = json.loads(text)
+    except RecursionError:
+        raise _bad("geojson_too_deep") from None
     except (ValueError, UnicodeDecodeError):
         raise _bad("boundary_not_json") from None
-    geometries = _geometries(doc)
     polygons: list[Polygon] = []
-    for geometry in geometries:
-        for ring in _rings(geometry):
-            _check_ring(ring)
-        geom = shape(geometry)
-        if not geom.is_valid:
-            raise _bad("boundary_self_intersecting", detail=explain_validity(geom))
-        polygons.extend(geom.geoms if isinstance(geom, MultiPolygon) else [geom])
+    for geometry in _geometries(doc):
+        for rings in _polygons(geometry):
+            # Built from the checked pairs, never from the raw document.
+            checked = [_checked_ring(ring) for ring in rings]
+            geom = Polygon(checked[0], checked[1:])
+            if not geom.is_valid:
+                raise _bad("boundary_self_intersecting", detail=explain_validity(geom))
+            polygons.append(geom)
     result: MultiPolygon | Polygon = polygons[0] if len(polygons) == 1 else MultiPolygon(polygons)
     if not result.is_valid:
         raise _bad("boundary_self_intersecting", detail=explain_validity(result))

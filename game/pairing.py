@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from game.codes import new_code, normalise, well_formed
@@ -16,6 +16,9 @@ from game.players import participation
 CODE_LENGTH = 6
 LIFETIME = timedelta(seconds=60)
 REFRESH_SECONDS = 30
+# A scan that started while the code was fresh may finish after a join; but not forever.
+# After that the code is deleted: it can no longer be claimed, and it held a position.
+CLAIM_GRACE = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ def issue_code(
         raise GameError("not_in_round", 403)
     if rnd.state == "ended":
         raise GameError("round_not_live", 409)
+    forget_expired(session, player, now)
     code = new_code(CODE_LENGTH)
     while session.scalar(select(PairingCode.id).where(PairingCode.code == code)):
         code = new_code(CODE_LENGTH)
@@ -61,6 +65,17 @@ def issue_code(
     session.add(pairing)
     session.flush()
     return pairing
+
+
+def forget_expired(session: Session, player: Player, now: datetime) -> None:
+    """Delete the player's codes whose grace has passed. Only their own: players renewing
+    their codes at the same moment never wait on each other's rows."""
+    session.execute(delete(PairingCode).where(PairingCode.player_id == player.id,
+                                              PairingCode.expires_at < now - CLAIM_GRACE))
+
+
+def live(code: PairingCode | None, now: datetime) -> bool:
+    return code is not None and code.used_at is None and now < code.expires_at
 
 
 def by_code(session: Session, typed: str) -> PairingCode | None:

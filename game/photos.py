@@ -157,8 +157,16 @@ def _content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def removed(photo: Photo) -> bool:
+    """Its images are gone: a partner erased their data, or the round's photos were purged."""
+    return photo.purged_at is not None or not photo.images
+
+
 def image(photo: Photo, kind: str) -> PhotoImage:
-    return next(i for i in photo.images if i.kind == kind)
+    found = next((i for i in photo.images if i.kind == kind), None)
+    if found is None:
+        raise GameError("photo_removed", 410)
+    return found
 
 
 def on_wall(photo: Photo) -> bool:
@@ -183,6 +191,8 @@ def set_consent(session: Session, player: Player, photo_id: int, show: bool,
     meeting = photo.meeting
     if player.id not in (meeting.player_a_id, meeting.player_b_id):
         raise GameError("not_found", 404)
+    if removed(photo):
+        raise GameError("photo_removed", 410)
     before = on_wall(photo)
     if player.id == meeting.player_a_id:
         photo.consent_a = show
@@ -236,6 +246,6 @@ def awaiting_consent(meetings: list[MyMeeting]) -> ConsentQuestion | None:
     for m in meetings:
         photo = m.photo
         if (photo is not None and photo.status == "accepted" and m.my_consent is None
-                and photo.purged_at is None):
+                and not removed(photo)):
             return ConsentQuestion(photo.id, image(photo, "display").content_hash)
     return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,14 +12,13 @@ from sqlalchemy.orm import Session
 from game.codes import digest, new_code, normalise
 from game.errors import GameError
 from game.events import Event, StandingsChanged
-from game.models import Participation, Player, Round, Standing
+from game.models import ROW_ID_MAX, Participation, Player, Round, Standing
+from game.names import clean_name, name_key, skeleton, visible_part
 from game.rounds import can_join, next_seq
 
 NAME_MAX = 24
 TEAM_MAX = 40
 RECOVERY_LENGTH = 12
-# Joiners that some scripts need; every other control or format character is refused.
-_ALLOWED_FORMAT = {"\u200c", "\u200d"}
 
 
 @dataclass(frozen=True)
@@ -31,19 +29,32 @@ class Joined:
     events: list[Event]
 
 
-def clean_name(raw: str | None, *, limit: int, code: str) -> str:
-    text = unicodedata.normalize("NFC", raw or "")
-    for ch in text:
-        if unicodedata.category(ch).startswith("C") and ch not in _ALLOWED_FORMAT:
-            raise GameError(code, 422, reason="control")
-    text = " ".join(text.split())
-    if not 1 <= len(text) <= limit:
-        raise GameError(code, 422, reason="length", limit=limit)
-    return text
+def name_taken(session: Session, neighbourhood_id: int, name: str,
+               but: int | None = None) -> bool:
+    """Taken when another player of the neighbourhood has the same name, in any case,
+    or one that looks the same (the TR39 skeleton)."""
+    found = select(Player.id).where(
+        Player.neighbourhood_id == neighbourhood_id,
+        (Player.name_key == name_key(name)) | (Player.name_skeleton == skeleton(name)))
+    if but is not None:
+        found = found.where(Player.id != but)
+    return session.scalar(found.limit(1)) is not None
 
 
-def name_key(name: str) -> str:
-    return unicodedata.normalize("NFKC", name).casefold()
+def new_name(session: Session, neighbourhood_id: int, raw: str | None,
+             but: int | None = None) -> str:
+    """A display name to take: visible, and not a look-alike of another player's."""
+    try:
+        name = clean_name(raw, limit=NAME_MAX, code="display_name_invalid")
+    except GameError as exc:
+        # "Fatma" with an invisible character added is her name, not a blank one: say taken.
+        if (exc.params.get("reason") == "invisible" and raw and len(raw) <= 4 * NAME_MAX
+                and "\x00" not in raw and name_taken(session, neighbourhood_id, raw, but)):
+            raise GameError("display_name_taken", 409, name=visible_part(raw)) from None
+        raise
+    if name_taken(session, neighbourhood_id, name, but):
+        raise GameError("display_name_taken", 409, name=name)
+    return name
 
 
 def new_secret() -> str:
@@ -76,22 +87,15 @@ def join(
     language: str | None = None,
 ) -> Joined:
     can_join(rnd)
-    name = clean_name(display_name, limit=NAME_MAX, code="display_name_invalid")
+    name = new_name(session, rnd.neighbourhood_id, display_name)
     team_name = clean_name(team, limit=TEAM_MAX, code="team_invalid") if team else None
-    key = name_key(name)
-    taken = session.scalar(
-        select(Player.id).where(
-            Player.neighbourhood_id == rnd.neighbourhood_id, Player.name_key == key
-        )
-    )
-    if taken:
-        raise GameError("display_name_taken", 409, name=name)
     secret = new_secret()
     recovery, recovery_hash = _new_recovery(session)
     player = Player(
         neighbourhood_id=rnd.neighbourhood_id,
         display_name=name,
-        name_key=key,
+        name_key=name_key(name),
+        name_skeleton=skeleton(name),
         team=team_name,
         language=language if language in ("nl", "en") else None,
         device_secret_hash=digest(secret),
@@ -157,7 +161,7 @@ def by_token(session: Session, token: str | None) -> Player | None:
     if not token or "." not in token:
         return None
     pid, _, secret = token.partition(".")
-    if not pid.isdigit() or not secret:
+    if not pid.isdecimal() or not secret or int(pid) > ROW_ID_MAX:
         return None
     player = session.get(Player, int(pid))
     if player is None or not secrets.compare_digest(player.device_secret_hash, digest(secret)):

@@ -146,6 +146,8 @@ def import_spots(
     """
     try:
         doc = json.loads(geojson_text)
+    except RecursionError:
+        raise _bad("geojson_too_deep") from None
     except (ValueError, UnicodeDecodeError):
         raise _bad("spot_import_not_json") from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":

@@ -8,6 +8,9 @@ from typing import Any
 
 from flask import Flask, jsonify
 from flask_babel import get_locale
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from werkzeug.routing import IntegerConverter
 
 import templates
 from koppelkiek import (
@@ -35,6 +38,15 @@ TEMPLATES_DIR = Path(templates.__file__).resolve().parent
 HERE = Path(__file__).resolve().parent
 
 
+class RowId(IntegerConverter):
+    """`<int:...>` in every route: a database id fits a signed 64-bit integer, anything
+    longer is no page at all (404), never an overflow deep in the driver."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        kwargs.setdefault("max", (1 << 63) - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     settings = config.load(overrides)
     app = Flask(
@@ -45,6 +57,8 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=False,
     )
     app.config.update(settings)
+    app.url_map.converters["int"] = RowId
+    app.json = errors.NestingSafeJSON(app)
     app.logger.setLevel(getattr(logging, str(settings["LOG_LEVEL"]).upper(), logging.INFO))
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.policies["ext.i18n.trimmed"] = True
@@ -76,6 +90,22 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz() -> Any:
+        if errors.storage_troubled(app) or not _writable(app):
+            return jsonify(ok=False, error={"code": "storage_unavailable"}), 503
         return jsonify(ok=True)
 
     return app
+
+
+def _writable(app: Flask) -> bool:
+    """Try a write that changes nothing and is rolled back: a read-only file or transaction
+    refuses it."""
+    try:
+        with db.engine(app).connect() as conn:
+            conn.execute(text("UPDATE rounds SET seq = seq WHERE id = -1"))
+            conn.rollback()
+    except DBAPIError as exc:
+        if errors.storage_fault(exc):
+            return False
+        raise
+    return True

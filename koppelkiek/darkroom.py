@@ -102,4 +102,16 @@ def off_loop(work: Callable[..., T], *args: Any) -> T:
         return work(*args)
     if _threads is None or _threads.hub is not gevent.get_hub():
         _threads = ThreadPool(DB_THREADS)
-    return _threads.apply(work, args)
+    ok, value = _threads.apply(_caught, (work, *args))
+    if not ok:
+        raise value
+    return value  # type: ignore[no-any-return]
+
+
+def _caught(work: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
+    """The exception comes back as a value: gevent's hub would print a traceback for every
+    ordinary refusal (duplicate_photo...) raised in a thread; the request handles it."""
+    try:
+        return True, work(*args)
+    except Exception as exc:  # noqa: BLE001 - re-raised in the request's greenlet
+        return False, exc

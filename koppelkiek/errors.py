@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from game.errors import GameError
@@ -29,6 +33,41 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
         "text/html"
     ]
+
+
+# SQLite's result codes and PostgreSQL's SQLSTATEs that mean "cannot write", not "bad query":
+# a read-only file or transaction, a full disk, a failing disk.
+STORAGE_SQLITE = ("SQLITE_READONLY", "SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN")
+STORAGE_SQLSTATE = ("25006", "53", "58")  # read-only transaction, out of resources, disk I/O
+STORAGE_TROUBLE = "koppelkiek_storage_trouble"
+TROUBLE_SECONDS = 30.0  # /healthz keeps saying 503 this long after a failed write
+
+
+class NestingSafeJSON(DefaultJSONProvider):
+    """JSON nested beyond the parser's depth is invalid JSON (a ValueError), not a crash."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
+def storage_fault(exc: BaseException) -> bool:
+    """A database error that says the storage cannot be written right now."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    name = str(getattr(orig, "sqlite_errorname", "") or "")
+    state = str(getattr(orig, "sqlstate", "") or "")
+    return name.startswith(STORAGE_SQLITE) or state.startswith(STORAGE_SQLSTATE)
+
+
+def storage_troubled(app: Flask) -> bool:
+    """A write failed for want of storage a moment ago (a full disk shows only on commit)."""
+    since = app.extensions.get(STORAGE_TROUBLE)
+    window = float(app.config.get("STORAGE_TROUBLE_SECONDS", TROUBLE_SECONDS))
+    return since is not None and time.monotonic() - since < window
 
 
 def refusal(code: str, status: int, params: dict[str, object] | None = None) -> Any:
@@ -70,6 +109,17 @@ def init_app(app: Flask) -> None:
     def csrf_error(_exc: CSRFError) -> Any:
         return refusal("csrf_failed", 400)
 
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Any:
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        if storage_fault(exc):
+            current_app.extensions[STORAGE_TROUBLE] = time.monotonic()
+            current_app.logger.warning("storage unavailable: %s", str(exc).splitlines()[0])
+            body, status = refusal("storage_unavailable", 503)
+            return body, status, {"Retry-After": str(int(TROUBLE_SECONDS))}
+        return crashed(exc)
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
         status = exc.code or 500
@@ -79,3 +129,18 @@ def init_app(app: Flask) -> None:
         if status == 413 and "/photo" in request.path:
             code = "photo_too_large"
         return refusal(code, status)
+
+
+def crashed(exc: BaseException) -> Any:
+    """A bug: the log gets the traceback under an id that the person sees and can pass on."""
+    request_id = uuid.uuid4().hex[:12]
+    current_app.logger.error("unexpected error %s %s request_id=%s", request.method,
+                             request.path, request_id, exc_info=exc)
+    text = message("internal_error", {"request_id": request_id})
+    headers = {"X-Request-ID": request_id}
+    if wants_json():
+        body = {"code": "internal_error", "message": text, "request_id": request_id}
+        return jsonify(error=body), 500, headers
+    page = render_template("error.html", code="internal_error", message=text, status=500,
+                           request_id=request_id)
+    return page, 500, headers

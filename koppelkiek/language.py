@@ -15,6 +15,8 @@ from flask import (
     url_for,
 )
 
+from koppelkiek.redirects import same_site_path
+
 LANGUAGES = ("nl", "en")
 COOKIE = "kk_lang"
 
@@ -34,9 +36,7 @@ def select_locale() -> str:
 def init_app(app: Flask) -> None:
     @app.get("/language/<lang>")
     def choose_language(lang: str) -> Any:
-        target = request.args.get("next") or url_for("play.home")
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("play.home")
+        target = same_site_path(request.args.get("next")) or url_for("play.home")
         response = make_response(redirect(target))
         if lang in LANGUAGES:
             response.set_cookie(COOKIE, lang, max_age=400 * 86400, samesite="Lax")

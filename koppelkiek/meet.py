@@ -9,7 +9,7 @@ from flask import Blueprint, Response, redirect, render_template, session, url_f
 from game.codes import normalise
 from game.errors import GameError
 from game.models import Round
-from game.pairing import by_code, owned_code
+from game.pairing import by_code, live, owned_code
 from game.players import current_round
 from koppelkiek.db import session as db_session
 from koppelkiek.identity import current_player, now, require_player
@@ -33,6 +33,9 @@ def scanned(code: str) -> Any:
     code = normalise(code)
     s = db_session()
     pairing = by_code(s, code)
+    # Unknown, used and expired codes get one answer; the claim tells a player of the round more.
+    if not live(pairing, now()):
+        pairing = None
     if pairing is not None:
         remember_seen(code)
     player = current_player()

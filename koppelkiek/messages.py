@@ -133,6 +133,15 @@ MESSAGES: dict[str, Any] = {
                                    "story are text, radius_m and bonus are numbers."),
     "spot_import_feature": _l("Nothing was imported. Feature %(index)s (counting from 0, as in "
                               "the file's \"features\" list) has a problem: %(reason)s"),
+    # no 500 for any input (issue 11)
+    "photo_removed": _l("This photo was removed: a player deleted their data, or the round's "
+                        "photos were cleared. Your points stay."),
+    "storage_unavailable": _l("The server cannot save anything right now. Wait a few minutes "
+                              "and try again; tell the organiser if it keeps happening."),
+    "internal_error": _l("Something went wrong on our side. Try again; if it keeps happening, "
+                         "tell the organiser this number: %(request_id)s."),
+    "geojson_too_deep": _l("The GeoJSON file is nested far too deeply to be a map shape. Export "
+                           "it again as plain GeoJSON, for example from geojson.io."),
 }
 
 

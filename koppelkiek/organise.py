@@ -54,6 +54,7 @@ from koppelkiek.identity import (
 )
 from koppelkiek.messages import message
 from koppelkiek.qr import public_url, svg
+from koppelkiek.redirects import same_site_path
 
 bp = Blueprint("organise", __name__, url_prefix="/organise")
 
@@ -114,10 +115,8 @@ def login_submit() -> Any:
     if organiser is None:
         return render_template("organise/login.html", form=form, error="login_failed"), 401
     log_in(organiser)
-    target = form.next.data or ""
-    if not target.startswith("/organise") or target.startswith("//"):
-        target = url_for("organise.dashboard")
-    return redirect(target)
+    target = same_site_path(form.next.data, under="/organise")
+    return redirect(target or url_for("organise.dashboard"))
 
 
 @bp.post("/logout")

@@ -21,6 +21,7 @@ from game.photos import (
     my_meetings,
     on_wall,
     record_photo,
+    removed,
     set_consent,
 )
 from koppelkiek import realtime
@@ -49,6 +50,8 @@ KEY_MAX = 80
 
 
 def photo_json(photo: Photo) -> dict[str, Any]:
+    if removed(photo):
+        raise GameError("photo_removed", 410)
     return {
         "id": photo.id,
         "status": photo.status,
@@ -130,7 +133,9 @@ def upload(meeting_id: int) -> Any:
 def consent(photo_id: int) -> Any:
     player = require_player()
     data = request.get_json(silent=True) if request.is_json else request.form.to_dict()
-    show = data.get("show") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        raise GameError("invalid_json", 400)
+    show = data.get("show")
     if isinstance(show, str) and show in ("true", "false", "1", "0"):
         show = show in ("true", "1")
     if not isinstance(show, bool):
@@ -180,8 +185,9 @@ def meeting_page(meeting_id: int) -> Any:
     partner = meeting.player_b if meeting.player_a_id == player.id else meeting.player_a
     s = db_session()
     photo = s.scalar(select(Photo).where(Photo.meeting_id == meeting.id))
+    shown = photo is not None and not removed(photo)
     return render_template("meeting.html", meeting=meeting, partner=partner, photo=photo,
-                           photo_json=photo_json(photo) if photo else None, now=now(),
+                           photo_json=photo_json(photo) if shown else None, now=now(),
                            ask=awaiting_consent(my_meetings(s, player, meeting.round_id)))
 
 

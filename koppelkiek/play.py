@@ -19,6 +19,7 @@ from koppelkiek.db import session as db_session
 from koppelkiek.extensions import limiter
 from koppelkiek.identity import current_player, now, set_player_cookie
 from koppelkiek.language import select_locale
+from koppelkiek.redirects import same_site_path
 
 bp = Blueprint("play", __name__)
 
@@ -34,12 +35,6 @@ class RecoverForm(FlaskForm):
 
 class CodeForm(FlaskForm):
     code = StringField(validators=[Length(max=64)])
-
-
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
 
 
 @bp.get("/")
@@ -68,7 +63,7 @@ def join_page(join_code: str) -> Any:
     if rnd is None:
         raise GameError("join_code_unknown", 404)
     player = current_player()
-    then = _safe_next(request.args.get("then"))
+    then = same_site_path(request.args.get("then"))
     if player is not None and player.neighbourhood_id == rnd.neighbourhood_id:
         events = enter_round(s, player, rnd, now())
         s.commit()
@@ -86,7 +81,7 @@ def join_submit(join_code: str) -> Any:
     if rnd is None:
         raise GameError("join_code_unknown", 404)
     form = JoinForm()
-    then = _safe_next(request.form.get("then"))
+    then = same_site_path(request.form.get("then"))
     if not form.validate_on_submit():
         raise GameError("bad_request", 400)
     try:
@@ -115,7 +110,7 @@ def welcome() -> Any:
         return redirect(url_for("play.home"))
     # Shown once: it is not stored anywhere readable.
     code = session.pop("fresh_recovery", None)
-    then = _safe_next(request.args.get("then"))
+    then = same_site_path(request.args.get("then"))
     if code is None:
         return redirect(then or url_for("play.player_page"))
     return render_template("welcome.html", player=player, recovery_code=code, then=then)

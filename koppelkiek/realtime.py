@@ -18,7 +18,7 @@ from game.events import (
     RoundChanged,
     StandingsChanged,
 )
-from game.models import Photo, Player, Round
+from game.models import ROW_ID_MAX, Photo, Player, Round
 from game.players import by_token
 from game.standings import TOP, may_see_round, public_board
 from koppelkiek.board import full_board, organiser_of, wall, wall_item
@@ -88,7 +88,8 @@ def on_connect(auth: dict[str, Any] | None = None) -> None:
 @socketio.on("watch")
 def on_watch(data: Any) -> None:
     round_id = data.get("round_id") if isinstance(data, dict) else None
-    if not isinstance(round_id, int) or isinstance(round_id, bool):
+    if not isinstance(round_id, int) or isinstance(round_id, bool) or not (
+            0 < round_id <= ROW_ID_MAX):
         emit("refused", {"code": "bad_request"})
         return
     session = db_session()

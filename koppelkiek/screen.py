@@ -8,7 +8,9 @@ from flask import Blueprint, render_template, url_for
 
 from game.errors import GameError
 from game.models import Round
+from game.organisers import manages
 from koppelkiek.db import session as db_session
+from koppelkiek.identity import current_organiser
 from koppelkiek.qr import public_url, svg
 
 bp = Blueprint("screen", __name__)
@@ -16,9 +18,14 @@ bp = Blueprint("screen", __name__)
 
 @bp.get("/screen/<int:round_id>")
 def screen(round_id: int) -> Any:
-    rnd = db_session().get(Round, round_id)
+    s = db_session()
+    rnd = s.get(Round, round_id)
     if rnd is None:
         raise GameError("not_found", 404)
+    organiser = current_organiser()
+    if rnd.state == "draft" and not (organiser and manages(s, organiser, rnd.neighbourhood_id)):
+        # Not public yet: no name, no join code. The page reloads itself once the round opens.
+        return render_template("screen.html", rnd=rnd, closed=True)
     join_url = public_url(url_for("play.join_page", join_code=rnd.join_code))
     return render_template("screen.html", rnd=rnd, join_qr=svg(join_url, border=1),
                            join_url=join_url)

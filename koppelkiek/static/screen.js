@@ -108,6 +108,8 @@
   }
 
   function applySnapshot(snap) {
+    // A draft round's page showed nothing of it; now that it is public, load the real one.
+    if (body.hasAttribute("data-closed")) { window.location.reload(); return; }
     state.seq = snap.seq;
     state.round = snap.round;
     state.hidden = !!snap.hidden; state.revealAt = snap.reveal_at;
