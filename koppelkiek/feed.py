@@ -159,7 +159,8 @@ class Feed:
 
     def tick(self, now: float) -> None:
         """Bring every watched round up to the database's seq."""
-        with self._ticking, self._app.app_context():
+        # A request context of its own (for url_for in the wall's items), even inside a request.
+        with self._ticking, self._app.test_request_context("/"):
             with self._lock:
                 ids = list(self._rounds)
             if not ids:
