@@ -141,6 +141,9 @@ class Feed:
     def sockets(self) -> int:
         return len(self._where)
 
+    def rounds(self) -> int:
+        return len(self._rounds)
+
     # -- the pacer ---------------------------------------------------------------------------
 
     def _start(self) -> None:

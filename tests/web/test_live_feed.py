@@ -217,3 +217,32 @@ def test_a_screens_seq_is_contiguous_under_a_burst_of_200_scoring_events(
         assert [(r["player_id"], r["points"]) for r in top] == [
             (r["player_id"], r["points"]) for r in board["standings"][:10]], name
         assert wall == list(reversed(shown)), name
+
+
+def test_sockets_that_leave_leave_nothing_behind(paced: Flask, clock: Clock) -> None:
+    world = World(paced, clock).seed()
+    _, body = world.join("Fatma")
+    feed = feed_of(paced)
+    socks = [socketio.test_client(paced, auth={"token": body["token"]}) for _ in range(30)]
+    for n, sock in enumerate(socks):
+        view = "phone" if n % 2 else "screen"
+        sock.emit("watch", {"round_id": world.round_id, "since_seq": 0, "view": view})
+        sock.emit("watch", {"round_id": world.round_id, "since_seq": 0, "view": view})  # again
+    assert feed.sockets() == 30
+    for sock in socks:
+        sock.disconnect()
+    assert feed.sockets() == 0
+    assert feed.rounds() == 0  # the round's record went with its last socket
+
+
+def test_the_board_cache_is_bounded_by_count_and_by_bytes() -> None:
+    from game.standings import BoardCache
+
+    cache = BoardCache(size=4, budget=1000, weigh=len)
+    for seq in range(10):
+        cache.get_or_make((1, seq), lambda: b"x" * 100)
+    assert len(cache) == 4 and cache.weight == 400
+    cache.get_or_make((2, 1), lambda: b"y" * 900)  # a big board pushes out older ones
+    assert len(cache) == 2 and cache.weight == 1000
+    cache.get_or_make((2, 2), lambda: b"z" * 5000)  # the newest stays, even alone over budget
+    assert len(cache) == 1 and cache.get_or_make((2, 2), lambda: b"") == b"z" * 5000
