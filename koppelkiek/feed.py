@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from threading import Lock
+from threading import Event, Lock
 from typing import Any
 
 from flask import Flask
@@ -104,6 +104,7 @@ class Feed:
         self._lock = Lock()
         self._ticking = Lock()
         self._started = False
+        self._wake = Event()
 
     # -- who watches -------------------------------------------------------------------------
 
@@ -152,11 +153,23 @@ class Feed:
         self._started = True
         self._socketio.start_background_task(self._run)
 
+    def wake(self) -> None:
+        """A change was committed in this process: tell its sockets now, not a tick later."""
+        self._wake.set()
+
     def _run(self) -> None:
+        last = 0.0
         while True:
-            self._socketio.sleep(SCREEN_EVERY)
+            # Woken by a change made here, or every SCREEN_EVERY for changes made by other
+            # processes; never more often than SCREEN_EVERY.
+            self._wake.wait(SCREEN_EVERY)
+            self._wake.clear()
+            early = last + SCREEN_EVERY - time.monotonic()
+            if early > 0:
+                self._socketio.sleep(early)
+            last = time.monotonic()
             try:
-                self.tick(time.monotonic())
+                self.tick(last)
             except Exception:  # a bad tick must not stop the feed; the next one catches up
                 self._app.logger.exception("live feed: tick failed")
 

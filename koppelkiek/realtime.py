@@ -168,3 +168,5 @@ def publish(events: Iterable[Event]) -> None:
             pass  # public only once a photo makes it count
     if moved and feed().mode == "publish":
         feed().tick(time.monotonic())
+    elif moved:
+        feed().wake()
