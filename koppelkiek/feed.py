@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from threading import Event, Lock
 from typing import Any
@@ -108,11 +109,14 @@ class Feed:
 
     # -- who watches -------------------------------------------------------------------------
 
-    def watch(self, sid: str, rnd: Round, full: dict[str, Any], phone: Phone | None) -> None:
-        """Called after the socket got its snapshot at `rnd.seq`."""
+    def watch(self, sid: str, rnd: Round, full: dict[str, Any], phone: Phone | None,
+              answer: Callable[[], None]) -> None:
+        """`answer` joins the socket's rooms and sends its snapshot at `rnd.seq`; it runs under
+        the lock the feed sends under, so no delta can overtake the snapshot."""
         public = public_board(rnd, full, insider=False)
         with self._lock:
             self._forget(sid)
+            answer()
             watched = self._rounds.get(rnd.id)
             if watched is None:
                 watched = self._rounds[rnd.id] = Watched(
@@ -231,11 +235,12 @@ class Feed:
             else:
                 body = self._standings(s, rnd, watched, public, None)
                 messages.append(("standings", {"from_seq": start, "seq": upto, **body}))
-        for name, data in messages:
-            self._send(name, data, screens_room(round_id))
-            if name == "round":
-                self._send(name, data, phones_room(round_id))
-        watched.seq = upto
+        with self._lock:  # not while a socket is between its snapshot and its rooms
+            for name, data in messages:
+                self._send(name, data, screens_room(round_id))
+                if name == "round":
+                    self._send(name, data, phones_room(round_id))
+            watched.seq = upto
         self._tell_phones(rnd, watched, full, now)
 
     def _standings(self, s: Session, rnd: Round, watched: Watched, public: dict[str, Any],

@@ -120,27 +120,28 @@ def on_watch(data: Any) -> None:
     if rnd is None or not may_see_round(session, rnd, player, current_organiser()):
         emit("refused", {"code": "not_found", "round_id": round_id})
         return
-    for room in list(socket_session.get("rounds", [])):
-        for name in (round_room(room), organiser_room(room), screens_room(room),
-                     phones_room(room)):
-            leave_room(name)
-    socket_session["rounds"] = [rnd.id]
-    join_room(round_room(rnd.id))
     insider = organiser_of(rnd)
-    if insider:
-        join_room(organiser_room(rnd.id))
+    phone = data.get("view") == "phone"
     # Whatever `since_seq` says, a snapshot is the one safe answer: it is complete.
-    if data.get("view") == "phone":
-        join_room(phones_room(rnd.id))
-        answer = phone_snapshot(rnd, pid)
+    answer = phone_snapshot(rnd, pid) if phone else snapshot(rnd, insider)
+
+    def join_and_answer() -> None:
+        # Called under the feed's lock: no delta reaches this socket before its snapshot.
+        for room in list(socket_session.get("rounds", [])):
+            for name in (round_room(room), organiser_room(room), screens_room(room),
+                         phones_room(room)):
+                leave_room(name)
+        socket_session["rounds"] = [rnd.id]
+        join_room(round_room(rnd.id))
+        if insider:
+            join_room(organiser_room(rnd.id))
+        join_room(phones_room(rnd.id) if phone else screens_room(rnd.id))
         emit("snapshot", answer)
-        me = answer["me"]
-        feed().watch(request.sid, rnd, full_board(rnd),  # type: ignore[attr-defined]
-                     Phone(pid, (me["points"], me["meetings"], me["rank"])))
-    else:
-        join_room(screens_room(rnd.id))
-        emit("snapshot", snapshot(rnd, insider))
-        feed().watch(request.sid, rnd, full_board(rnd), None)  # type: ignore[attr-defined]
+
+    me = answer.get("me") or {}
+    feed().watch(request.sid, rnd, full_board(rnd),  # type: ignore[attr-defined]
+                 Phone(pid, (me["points"], me["meetings"], me["rank"])) if phone else None,
+                 join_and_answer)
 
 
 @socketio.on("disconnect")
