@@ -7,8 +7,9 @@ change) that together cover every seq in between: each carries `from_seq`..`seq`
 sends only to its own sockets (`ignore_queue`) and learns of changes from the database, not from
 the message queue, so several processes never duplicate or reorder a delta and no seq is skipped.
 
-Phones get their own row (`me`) as soon as their points change, and their rank and the top of
-the board at most every PHONE_EVERY seconds. State per socket is one small record.
+Phones get their own row (`me`) as soon as their points change, the top of the board at most
+every PHONE_EVERY seconds, and a rank that only moved because others passed them at most every
+RANK_EVERY seconds. State per socket is one small record.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from koppelkiek.board import full_board, wall_item
 from koppelkiek.db import session as db_session
 
 SCREEN_EVERY = 0.35  # seconds: screens get at most about three deltas a second
-PHONE_EVERY = 5.0  # seconds: phones get rank-only moves and the top at most this often
+PHONE_EVERY = 5.0  # seconds: phones get the top of the board at most this often
+RANK_EVERY = 15.0  # seconds: a phone hears that others passed it (rank only) at most this often
 WALL_KINDS = ("photo_wall", "photo_removed")
 
 
@@ -286,28 +288,30 @@ class Feed:
 
     def _tell_phones(self, rnd: Round, watched: Watched, full: dict[str, Any],
                      now: float) -> None:
-        """Own points at once; a rank that only moved, and the top, at most every PHONE_EVERY."""
+        """Own points at once; the top at most every PHONE_EVERY, a rank that only moved at most
+        every RANK_EVERY per phone."""
         due = now - watched.top_at >= PHONE_EVERY
+        waiting = False  # a phone whose rank moved but who heard of it too recently
         with self._lock:
             phones = list(watched.phones.items())
         for sid, phone in phones:
             mine = mine_of(rnd, full, phone.player_id)
             if mine == phone.mine:
                 continue
-            if mine[:2] != phone.mine[:2] or due:
+            if mine[:2] != phone.mine[:2] or (due and now - phone.sent_at >= RANK_EVERY):
                 points, meetings, rank = mine
                 self._send("me", {"seq": watched.seq, "points": points, "meetings": meetings,
                                   "rank": rank}, sid)
                 phone.mine, phone.sent_at = mine, now
             else:
-                watched.phones_due = True
+                waiting = True
         if not phones:
             return
         encoded = json.dumps(top := top_of(public_board(rnd, full, insider=False)))
         if not due:
-            watched.phones_due = watched.phones_due or encoded != watched.top
+            watched.phones_due = watched.phones_due or waiting or encoded != watched.top
             return
         if encoded != watched.top:
             self._send("top", {"seq": watched.seq, **top}, phones_room(rnd.id))
             watched.top = encoded
-        watched.top_at, watched.phones_due = now, False
+        watched.top_at, watched.phones_due = now, waiting

@@ -18,12 +18,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from game.models import Meeting, Player, Round
 from game.photos import record_photo, set_consent
 from koppelkiek import create_app
 from koppelkiek.db import db
-from koppelkiek.feed import PHONE_EVERY, Feed
+from koppelkiek.feed import PHONE_EVERY, RANK_EVERY, Feed
 from koppelkiek.realtime import publish, socketio
 from tests.conftest import Clock, World
 from uploads import DerivedImages, Intake, PhotoFacts, Position
@@ -98,6 +99,13 @@ def named(messages: list[tuple[str, dict[str, Any]]], name: str) -> list[dict[st
     return [m for n, m in messages if n == name]
 
 
+def world_player(app: Flask, name: str) -> int:
+    with db.sessions(app)() as s:
+        found = s.scalar(select(Player.id).where(Player.display_name == name))
+        assert found is not None
+        return found
+
+
 def round_seq(app: Flask, round_id: int) -> int:
     with db.sessions(app)() as s:
         rnd = s.get(Round, round_id)
@@ -125,7 +133,8 @@ def test_a_phone_gets_its_own_row_and_a_paced_top_not_other_players_deltas(
     start = named(received(screen), "snapshot")[0]["seq"]
     clock0 = time.monotonic()
 
-    Photos(world).score(ids["Fatma"], ids["Ömer"])
+    photos = Photos(world)
+    photos.score(ids["Fatma"], ids["Ömer"])
     feed_of(paced).tick(clock0 + 0.5)
     to_fatma, to_jan = received(phones["Fatma"]), received(phones["Jan"])
     # Fatma's own points moved: she hears at once, with her new rank.
@@ -152,13 +161,21 @@ def test_a_phone_gets_its_own_row_and_a_paced_top_not_other_players_deltas(
     assert [n for n, _ in received(phones["Fatma"])] == []
     joined = named(received(screen), "standings")
     assert [[r["display_name"] for r in d["changed"]] for d in joined] == [["Kees"]]
-    # With five players he is in the top, which phones get at their next turn, once.
+    # Sanne and Kees score too and pass Jan. He last heard of his rank less than RANK_EVERY
+    # ago: at the phones' next turn he hears nothing yet, while the new top goes out (once).
+    told = clock0 + PHONE_EVERY + 1
+    photos.score(ids["Sanne"], world_player(paced, "Kees"))
     feed_of(paced).tick(clock0 + 3 * PHONE_EVERY)
-    for phone in phones.values():
-        got = received(phone)
-        assert [n for n, _ in got] == ["top"]
-        assert [r["display_name"] for r in got[0][1]["standings"]][-1] == "Kees"
-    feed_of(paced).tick(clock0 + 5 * PHONE_EVERY)
+    to_jan, to_fatma = received(phones["Jan"]), received(phones["Fatma"])
+    assert named(to_jan, "me") == [] and named(to_fatma, "me") == []
+    for got in (to_jan, to_fatma):
+        assert [[r["display_name"] for r in m["standings"]] for m in named(got, "top")] == [
+            ["Fatma", "Ömer", "Sanne", "Kees", "Jan"]]
+    feed_of(paced).tick(told + RANK_EVERY + 0.5)
+    assert named(received(phones["Jan"]), "me") == [
+        {"seq": start + 3, "points": 0, "meetings": 0, "rank": 5}]
+    # Nothing moved since: later turns send phones nothing at all.
+    feed_of(paced).tick(told + 3 * RANK_EVERY)
     assert received(phones["Jan"]) + received(phones["Fatma"]) == []
 
 
