@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 export KOPPELKIEK_PUBLIC_URL ?= http://$(HOST):$(PORT)
-VENDOR := koppelkiek/static/vendor/socket.io.min.js
+VENDOR_DIR := koppelkiek/static/vendor
+# Browser libraries from npm (package-lock.json), copied in; never committed.
+VENDOR := $(VENDOR_DIR)/socket.io.min.js $(VENDOR_DIR)/browser-image-compression.js
 
 .PHONY: run test install assets init demo lint bench afternoon translations clean
 
@@ -21,8 +23,9 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
 $(VENDOR): node_modules/.package-lock.json
-	mkdir -p $(dir $(VENDOR))
-	cp node_modules/socket.io-client/dist/socket.io.min.js $(VENDOR)
+	mkdir -p $(VENDOR_DIR)
+	cp node_modules/socket.io-client/dist/socket.io.min.js $(VENDOR_DIR)/
+	cp node_modules/browser-image-compression/dist/browser-image-compression.js $(VENDOR_DIR)/
 
 install: $(VENV)/.installed assets
 
@@ -58,4 +61,4 @@ translations: install
 	$(BIN)/pybabel compile -d koppelkiek/translations
 
 clean:
-	rm -rf $(VENV) node_modules $(dir $(VENDOR)) build dist *.egg-info
+	rm -rf $(VENV) node_modules $(VENDOR_DIR) build dist *.egg-info

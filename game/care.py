@@ -95,7 +95,7 @@ def _drop_images(session: Session, photos: list[Photo], now: datetime) -> list[E
         photo.lat = photo.lon = photo.accuracy_m = None
         session.flush()
         if was_shown:
-            seq = next_seq(session, photo.round_id, "photo_removed", now)
+            seq = next_seq(session, photo.round_id, "photo_removed", now, photo.id)
             events.append(PhotoChanged(photo.round_id, seq, photo.id, False))
     return events
 

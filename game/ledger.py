@@ -142,7 +142,9 @@ def score_photo(session: Session, rnd: Round, photo: Photo, now: datetime) -> Sc
     for pid in (this.player_a, this.player_b):
         mine = [b for a, b in zip(awards, breakdown, strict=True) if a.player_id == pid]
         events.append(Notice(pid, "points", {"photo_id": photo.id, "points": delta.get(pid, 0),
-                                             "breakdown": mine}))
+                                             "breakdown": mine,
+                                             "names": [names[this.player_a],
+                                                       names[this.player_b]]}))
     return Scored(awards, events)
 
 

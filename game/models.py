@@ -166,6 +166,8 @@ class RoundEvent(Base):
     seq: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The photo a wall change is about, so a live feed can tell screens from the database alone.
+    photo_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Player(Base):

@@ -34,7 +34,7 @@ def decide(session: Session, photo: Photo, decision: str, now: datetime,
     assert rnd is not None
     events: list[Event] = list(rescore(session, rnd, now, kind=f"photo_{decision}"))
     if was_on_wall != on_wall(photo):
-        seq = next_seq(session, rnd.id, "photo_wall", now)
+        seq = next_seq(session, rnd.id, "photo_wall", now, photo.id)
         events.append(PhotoChanged(rnd.id, seq, photo.id, on_wall(photo)))
     events.append(PhotoSubmitted(rnd.id, photo.id))
     meeting = photo.meeting

@@ -202,7 +202,7 @@ def set_consent(session: Session, player: Player, photo_id: int, show: bool,
     after = on_wall(photo)
     if before == after:
         return []
-    seq = next_seq(session, photo.round_id, "photo_wall", now)
+    seq = next_seq(session, photo.round_id, "photo_wall", now, photo.id)
     return [PhotoChanged(photo.round_id, seq, photo.id, after)]
 
 

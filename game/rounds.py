@@ -45,12 +45,13 @@ class RoundSpec:
     ends_at: datetime
 
 
-def next_seq(session: Session, round_id: int, kind: str, now: datetime) -> int:
+def next_seq(session: Session, round_id: int, kind: str, now: datetime,
+             photo_id: int | None = None) -> int:
     """Hand out the round's next seq inside the caller's transaction (row lock on PostgreSQL)."""
     seq = session.execute(
         update(Round).where(Round.id == round_id).values(seq=Round.seq + 1).returning(Round.seq)
     ).scalar_one()
-    session.add(RoundEvent(round_id=round_id, seq=seq, kind=kind, at=now))
+    session.add(RoundEvent(round_id=round_id, seq=seq, kind=kind, at=now, photo_id=photo_id))
     return int(seq)
 
 

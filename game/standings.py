@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from threading import Lock
 from typing import Any
@@ -57,23 +58,45 @@ def board(session: Session, rnd: Round) -> dict[str, Any]:
 
 
 class BoardCache:
-    """Serialized boards keyed by (round, seq): a change makes a new key, nothing to invalidate."""
+    """Serialized boards keyed by (round, seq): a change makes a new key, nothing to invalidate.
 
-    def __init__(self, size: int = 64) -> None:
-        self._items: OrderedDict[tuple[int, int], Any] = OrderedDict()
+    Bounded twice: at most `size` boards, and at most `budget` by `weigh` (say, bytes of JSON),
+    so a round of ten thousand players cannot make it grow past what the server can hold. The
+    newest board always stays, even alone over budget: it is the one everyone reads.
+    """
+
+    def __init__(self, size: int = 64, budget: int | None = None,
+                 weigh: Callable[[Any], int] | None = None) -> None:
+        self._items: OrderedDict[tuple[int, int], tuple[Any, int]] = OrderedDict()
         self._size = size
+        self._budget = budget
+        self._weigh = weigh or (lambda _value: 0)
+        self._weight = 0
         self._lock = Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def weight(self) -> int:
+        return self._weight
 
     def get_or_make(self, key: tuple[int, int], make: Any) -> Any:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
-                return self._items[key]
+                return self._items[key][0]
         value = make()
+        weight = self._weigh(value)
         with self._lock:
-            self._items[key] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            if key in self._items:  # made meanwhile by someone else: keep one
+                self._weight -= self._items.pop(key)[1]
+            self._items[key] = (value, weight)
+            self._weight += weight
+            while len(self._items) > 1 and (
+                    len(self._items) > self._size
+                    or (self._budget is not None and self._weight > self._budget)):
+                self._weight -= self._items.popitem(last=False)[1][1]
         return value
 
 

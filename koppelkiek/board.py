@@ -19,6 +19,10 @@ from koppelkiek.identity import current_organiser, current_player
 
 bp = Blueprint("board", __name__, url_prefix="/api/v1/rounds")
 WALL_SIZE = 24
+# The board cache's bound, for all rounds together: a few recent seqs are all anyone reads,
+# and a board of 10,000 players is about 1 MB of JSON (its dicts take a few times that).
+BOARDS_KEPT = 8
+BOARDS_BUDGET = 16 * 1024 * 1024  # bytes of serialized JSON
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,10 @@ class CachedBoard:
 
 def _cached(rnd: Round) -> CachedBoard:
     """Cached under (round, seq), per app: standings change only with seq."""
-    boards: BoardCache = current_app.extensions.setdefault("koppelkiek_boards", BoardCache())
+    boards: BoardCache | None = current_app.extensions.get("koppelkiek_boards")
+    if boards is None:
+        boards = current_app.extensions.setdefault("koppelkiek_boards", BoardCache(
+            BOARDS_KEPT, BOARDS_BUDGET, lambda cached: len(cached.body)))
 
     def make() -> CachedBoard:
         data = board(db_session(), rnd)

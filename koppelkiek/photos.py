@@ -104,6 +104,9 @@ def upload(meeting_id: int) -> Any:
         intake = develop_photo(data, max_pixels=int(current_app.config["MAX_PIXELS"]))
     except IntakeError as exc:
         raise GameError(exc.code, INTAKE_STATUS[exc.code]) from None
+    # What the phone sent (after its own scaling, if it could): one line, for organisers.
+    current_app.logger.info("photo taken in: %d bytes, %dx%d %s", len(data), intake.facts.width,
+                            intake.facts.height, intake.facts.kind)
     del data  # the original is never kept
     at, browser = now(), _browser_position()
 

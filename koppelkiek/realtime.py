@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask import session as socket_session
 from flask_socketio import SocketIO, emit, join_room, leave_room
 
@@ -18,11 +19,12 @@ from game.events import (
     RoundChanged,
     StandingsChanged,
 )
-from game.models import ROW_ID_MAX, Photo, Player, Round
+from game.models import ROW_ID_MAX, Player, Round
 from game.players import by_token
 from game.standings import TOP, may_see_round, public_board
-from koppelkiek.board import full_board, organiser_of, wall, wall_item
+from koppelkiek.board import full_board, organiser_of, wall
 from koppelkiek.db import session as db_session
+from koppelkiek.feed import Feed, Phone, mine_of, phones_room, screens_room
 from koppelkiek.identity import PLAYER_COOKIE, current_organiser
 
 socketio = SocketIO()
@@ -48,6 +50,14 @@ def init_app(app: Flask) -> None:
         ping_interval=20,
         ping_timeout=20,
     )
+    # Tests get their deltas at once (or tick by hand); a server paces them (koppelkiek/feed.py).
+    mode = app.config.get("LIVE_FEED") or ("publish" if app.testing else "loop")
+    app.extensions["koppelkiek_feed"] = Feed(app, socketio, mode)
+
+
+def feed() -> Feed:
+    found: Feed = current_app.extensions["koppelkiek_feed"]
+    return found
 
 
 def round_payload(rnd: Round, **more: Any) -> dict[str, Any]:
@@ -75,6 +85,18 @@ def snapshot(rnd: Round, insider: bool) -> dict[str, Any]:
             "photos": wall(rnd)}
 
 
+def phone_snapshot(rnd: Round, player_id: int | None) -> dict[str, Any]:
+    """What a phone needs: the round, the top of the board and its own row; no wall."""
+    full = full_board(rnd)
+    board = _top(public_board(rnd, full, insider=False))
+    points, meetings, rank = mine_of(rnd, full, player_id)
+    return {"seq": rnd.seq, "view": "phone",
+            "round": round_payload(rnd, leaderboard=rnd.leaderboard),
+            "standings": board["standings"], "teams": board["teams"],
+            "hidden": bool(board.get("hidden")), "reveal_at": board.get("reveal_at"),
+            "me": {"points": points, "meetings": meetings, "rank": rank}}
+
+
 @socketio.on("connect")
 def on_connect(auth: dict[str, Any] | None = None) -> None:
     token = (auth or {}).get("token") if isinstance(auth, dict) else None
@@ -99,47 +121,45 @@ def on_watch(data: Any) -> None:
     if rnd is None or not may_see_round(session, rnd, player, current_organiser()):
         emit("refused", {"code": "not_found", "round_id": round_id})
         return
-    for room in list(socket_session.get("rounds", [])):
-        leave_room(round_room(room))
-        leave_room(organiser_room(room))
-    socket_session["rounds"] = [rnd.id]
-    join_room(round_room(rnd.id))
     insider = organiser_of(rnd)
-    if insider:
-        join_room(organiser_room(rnd.id))
+    phone = data.get("view") == "phone"
     # Whatever `since_seq` says, a snapshot is the one safe answer: it is complete.
-    emit("snapshot", snapshot(rnd, insider))
+    answer = phone_snapshot(rnd, pid) if phone else snapshot(rnd, insider)
+
+    def join_and_answer() -> None:
+        # Called under the feed's lock: no delta reaches this socket before its snapshot.
+        for room in list(socket_session.get("rounds", [])):
+            for name in (round_room(room), organiser_room(room), screens_room(room),
+                         phones_room(room)):
+                leave_room(name)
+        socket_session["rounds"] = [rnd.id]
+        join_room(round_room(rnd.id))
+        if insider:
+            join_room(organiser_room(rnd.id))
+        join_room(phones_room(rnd.id) if phone else screens_room(rnd.id))
+        emit("snapshot", answer)
+
+    me = answer.get("me") or {}
+    feed().watch(request.sid, rnd, full_board(rnd),  # type: ignore[attr-defined]
+                 Phone(pid, (me["points"], me["meetings"], me["rank"])) if phone else None,
+                 join_and_answer)
 
 
-def _standings_delta(event: StandingsChanged) -> dict[str, Any]:
-    rnd = db_session().get(Round, event.round_id)
-    assert rnd is not None
-    board = public_board(rnd, full_board(rnd), insider=False)
-    index = board.get("_by_player", {})
-    changed = [index[pid] for pid in event.players if pid in index]
-    return {"seq": event.seq, "changed": changed, "top": board["standings"][:TOP],
-            "teams": board["teams"], "hidden": bool(board.get("hidden")),
-            "scored": event.scored if not board.get("hidden") else {}}
+@socketio.on("disconnect")
+def on_disconnect(*_reason: Any) -> None:
+    feed().forget(request.sid)  # type: ignore[attr-defined]
 
 
 def publish(events: Iterable[Event]) -> None:
-    """Call only after the commit: listeners must be able to read what they are told about."""
+    """Call only after the commit: listeners must be able to read what they are told about.
+
+    Changes of a round (seq) reach sockets through the live feed, which reads them from the
+    database; notices and the organisers' queue go out here, through the message queue.
+    """
+    moved = False
     for event in events:
-        if isinstance(event, RoundChanged):
-            socketio.emit(
-                "round",
-                {"seq": event.seq, "round_id": event.round_id, "state": event.state,
-                 "starts_at": event.starts_at.isoformat(), "ends_at": event.ends_at.isoformat()},
-                to=round_room(event.round_id),
-            )
-        elif isinstance(event, StandingsChanged):
-            socketio.emit("standings", _standings_delta(event), to=round_room(event.round_id))
-        elif isinstance(event, PhotoChanged):
-            photo = db_session().get(Photo, event.photo_id)
-            shown = photo is not None and event.on_wall
-            item = wall_item(photo) if shown else {"id": event.photo_id}  # type: ignore[arg-type]
-            socketio.emit("photo", {"seq": event.seq, "on_wall": event.on_wall, **item},
-                          to=round_room(event.round_id))
+        if isinstance(event, RoundChanged | StandingsChanged | PhotoChanged):
+            moved = True
         elif isinstance(event, Notice):
             socketio.emit("notice", {"kind": event.kind, **event.data},
                           to=player_room(event.player_id))
@@ -148,3 +168,7 @@ def publish(events: Iterable[Event]) -> None:
                           to=organiser_room(event.round_id))
         elif isinstance(event, MeetingMade):
             pass  # public only once a photo makes it count
+    if moved and feed().mode == "publish":
+        feed().tick(time.monotonic())
+    elif moved:
+        feed().wake()

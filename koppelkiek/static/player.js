@@ -3,7 +3,23 @@
   "use strict";
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
 
-  function api(method, url, data) {
+  // A busy server answers 503 `busy` with Retry-After: wait that long (plus a random share, so
+  // phones told the same moment do not all come back at once), say so, and try again.
+  var MAX_TRIES = 6;
+  var busyNote = document.getElementById("busy");
+  function showBusy(on) { if (busyNote) busyNote.hidden = !on; }
+  function retryDelay(retryAfter, attempt) {
+    var seconds = parseFloat(retryAfter);
+    var base = isFinite(seconds) && seconds >= 0 ? seconds * 1000 : Math.min(30000, 1000 * Math.pow(2, attempt));
+    return base + Math.random() * Math.max(500, base / 2);
+  }
+  function isBusy(status, body) {
+    return status === 503 && (!body || !body.error || body.error.code === "busy");
+  }
+  function later(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+
+  function api(method, url, data, attempt) {
+    attempt = attempt || 0;
     return fetch(url, {
       method: method,
       credentials: "same-origin",
@@ -11,9 +27,30 @@
       body: data ? JSON.stringify(data) : undefined
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (body) {
+        if (isBusy(r.status, body) && attempt < MAX_TRIES - 1) {
+          showBusy(true);
+          return later(retryDelay(r.headers.get("Retry-After"), attempt)).then(function () {
+            return api(method, url, data, attempt + 1);
+          });
+        }
+        showBusy(false);
         return { ok: r.ok, status: r.status, body: body };
       });
     });
+  }
+
+  // Photos go out at most 2048 px on the long side, with their EXIF (GPS, time; the pixels are
+  // turned upright and Orientation set to 1). Anything that cannot be scaled goes as it is: the
+  // server checks every photo and takes full-size ones too.
+  var MAX_SIDE = 2048;
+  function shrink(file) {
+    if (typeof window.imageCompression !== "function" || file.type !== "image/jpeg") return Promise.resolve(file);
+    return window.imageCompression(file, {
+      maxWidthOrHeight: MAX_SIDE, preserveExif: true, useWebWorker: false, fileType: "image/jpeg",
+      initialQuality: 0.85, maxSizeMB: 1, alwaysKeepResolution: true
+    }).then(function (small) {
+      return small && small.size && small.size < file.size ? small : file;
+    }).catch(function () { return file; });
   }
 
   // Last known position, refreshed in the background when the person allows it.
@@ -205,13 +242,14 @@
     var sendButton = document.getElementById("photo-send"), progress = document.getElementById("photo-progress");
     var photoError = document.getElementById("photo-error"), photoDone = document.getElementById("photo-done");
     var photoStatus = document.getElementById("photo-status");
-    var attemptKey = null, tries = 0;
+    var attemptKey = null, tries = 0, busyTries = 0, prepared = null;
     var newKey = function () {
       return (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2);
     };
     input.addEventListener("change", function () {
       if (!input.files || !input.files[0]) return;
       attemptKey = newKey();  // a new picture is a new attempt
+      prepared = shrink(input.files[0]);  // scaled while the person looks at the preview
       preview.src = URL.createObjectURL(input.files[0]);
       preview.hidden = false; sendButton.hidden = false; photoError.hidden = true;
     });
@@ -220,9 +258,11 @@
       sendButton.disabled = true; photoError.hidden = true;
       progress.hidden = false; progress.value = 0;
       photoStatus.textContent = photoForm.getAttribute("data-msg-sending"); photoStatus.hidden = false;
-      currentPosition(3000).then(function (pos) {
+      var chosen = input.files[0];
+      Promise.all([currentPosition(3000), prepared || shrink(chosen)]).then(function (ready) {
+        var pos = ready[0], photo = ready[1];
         var data = new FormData();
-        data.append("photo", input.files[0]);
+        data.append("photo", photo, chosen.name || "photo.jpg");
         if (pos) { data.append("lat", pos.lat); data.append("lon", pos.lon); data.append("accuracy", pos.accuracy); }
         var xhr = new XMLHttpRequest();
         xhr.open("POST", "/api/v1/meetings/" + photoForm.getAttribute("data-meeting-id") + "/photo");
@@ -233,6 +273,14 @@
         xhr.onload = function () {
           var body = {};
           try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
+          if (isBusy(xhr.status, body) && busyTries < 8) {
+            // Busy: the same attempt again by itself, after the wait the server asked for.
+            busyTries += 1;
+            photoStatus.textContent = (busyNote && busyNote.textContent) || photoForm.getAttribute("data-msg-sending");
+            setTimeout(send, retryDelay(xhr.getResponseHeader("Retry-After"), busyTries - 1));
+            return;
+          }
+          busyTries = 0;
           sendButton.disabled = false; photoStatus.hidden = true; progress.hidden = true;
           if (xhr.status === 201) {
             photoDone.textContent = photoForm.getAttribute(body.photo.status === "accepted" ? "data-msg-done" : "data-msg-pending");
@@ -336,26 +384,53 @@
       clearTimeout(celebrate.timer);
       celebrate.timer = setTimeout(function () { scoredBanner.hidden = true; }, 5000);
     };
+    var showMine = function (m) {
+      document.getElementById("points").textContent = m.points;
+      document.getElementById("rank").textContent = m.rank === null || m.rank === undefined ? "–" : m.rank;
+    };
+    var topSeq = 0, TOP_SHOWN = 5;
+    var showTop = function (m) {
+      var box = document.getElementById("top-board");
+      if (!box || m.seq < topSeq) return;
+      topSeq = m.seq;
+      var rows = m.hidden ? [] : (m.standings || []).slice(0, TOP_SHOWN);
+      var fresh = document.createDocumentFragment();
+      rows.forEach(function (r) {
+        var li = document.createElement("li");
+        li.textContent = r.display_name + " · " + r.points;
+        fresh.appendChild(li);
+      });
+      box.querySelector("ol").replaceChildren(fresh);
+      box.hidden = rows.length === 0;
+    };
     var socket = connectSocket(function (n) {
       if (n.kind === "meeting") toast(playerBox.getAttribute("data-msg-met").replace("__NAME__", n.partner));
       else if (n.kind === "consent") askConsent(n.photo_id, "/photos/" + n.image + ".jpg");
       else if (n.kind === "moderation" && n.reason) toast(n.reason);
+      else if (n.kind === "points") celebrate(n);
       if (n.kind === "meeting" || n.kind === "photo" || n.kind === "moderation") refreshMeetings();
     });
     if (socket) {
-      var watchRound = function () { socket.emit("watch", { round_id: roundId, since_seq: seq }); };
+      // A phone watches as a phone: its own row (`me`) when it changes, the round's state, and
+      // the top of the board every few seconds; not every change of everyone's points.
+      var watchRound = function () { socket.emit("watch", { round_id: roundId, since_seq: seq, view: "phone" }); };
       socket.on("connect", watchRound);
-      socket.on("snapshot", function (snap) { seq = snap.seq; refreshMe(); });
-      socket.on("standings", function (m) {
-        if (m.seq !== seq + 1) { watchRound(); return; }
-        seq = m.seq;
-        refreshMe();
-        celebrate(m.scored);
+      socket.on("snapshot", function (snap) {
+        seq = snap.seq;
+        if (snap.me) showMine(snap.me); else refreshMe();
+        showTop(snap);
       });
-      ["round", "photo"].forEach(function (name) {
-        socket.on(name, function (m) { if (m.seq !== seq + 1) watchRound(); else seq = m.seq; });
+      socket.on("top", showTop);
+      // Each message is whole (not a difference): an older one than we have is simply skipped.
+      socket.on("me", function (m) { if (m.seq >= seq) { seq = m.seq; showMine(m); } });
+      socket.on("round", function (m) {
+        if (m.seq < seq) return;
+        seq = m.seq;
+        playerBox.setAttribute("data-state", m.state);
+        var left = playerBox.querySelector("[data-countdown]");
+        if (left) left.setAttribute("data-countdown", m.ends_at);
       });
     }
-    refreshMe();
+    if (!socket) refreshMe();
   }
 })();

@@ -122,7 +122,8 @@
   }
 
   var socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
-  function watch() { socket.emit("watch", { round_id: roundId, since_seq: state.seq }); }
+  var resyncing = false;  // asked for a snapshot: deltas until it comes are of no use
+  function watch() { resyncing = true; socket.emit("watch", { round_id: roundId, since_seq: state.seq }); }
   socket.on("connect", function () {
     document.getElementById("reconnecting").hidden = true;
     body.classList.remove("offline");
@@ -132,13 +133,16 @@
     document.getElementById("reconnecting").hidden = false;
     body.classList.add("offline");
   });
-  socket.on("snapshot", applySnapshot);
+  socket.on("snapshot", function (snap) { resyncing = false; applySnapshot(snap); });
   // A round that has not opened yet is not public: keep asking until it is, no reload needed.
   socket.on("refused", function () { setTimeout(watch, 15000); });
-  // A delta that does not follow on from what we have means we missed one: ask again.
+  // Deltas are coalesced: each covers from_seq..seq, and its values are whole, not differences.
+  // One we already have is skipped; one that does not follow on means we missed one: ask again.
   function delta(handler) {
     return function (m) {
-      if (m.seq !== state.seq + 1) { watch(); return; }
+      var from = m.from_seq || m.seq;
+      if (resyncing || m.seq <= state.seq) return;
+      if (from > state.seq + 1) { watch(); return; }
       state.seq = m.seq;
       body.setAttribute("data-seq", String(state.seq));
       handler(m);

@@ -1,0 +1,317 @@
+"""The live feed of a round: each process tells its own sockets what changed, coalesced.
+
+The database is the truth. A pacer per process reads, at most every SCREEN_EVERY seconds, the
+seq of the rounds its own sockets watch. When one moved, it reads that round's events since it
+last sent, and sends screens one `standings` and one `round` message (and a `photo` per wall
+change) that together cover every seq in between: each carries `from_seq`..`seq`. Each process
+sends only to its own sockets (`ignore_queue`) and learns of changes from the database, not from
+the message queue, so several processes never duplicate or reorder a delta and no seq is skipped.
+
+Phones get their own row (`me`) as soon as their points change, the top of the board at most
+every PHONE_EVERY seconds, and a rank that only moved because others passed them at most every
+RANK_EVERY seconds. State per socket is one small record.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from threading import Event, Lock
+from typing import Any
+
+from flask import Flask
+from flask_socketio import SocketIO
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from game.models import Meeting, Photo, Player, Round, RoundEvent, ScoreEntry
+from game.photos import on_wall
+from game.standings import TOP, public_board
+from koppelkiek.board import full_board, wall_item
+from koppelkiek.db import session as db_session
+
+SCREEN_EVERY = 0.35  # seconds: screens get at most about three deltas a second
+PHONE_EVERY = 5.0  # seconds: phones get the top of the board at most this often
+RANK_EVERY = 15.0  # seconds: a phone hears that others passed it (rank only) at most this often
+WALL_KINDS = ("photo_wall", "photo_removed")
+
+
+def screens_room(round_id: int) -> str:
+    return f"round:{round_id}:screens"
+
+
+def phones_room(round_id: int) -> str:
+    return f"round:{round_id}:phones"
+
+
+def kind_of(event_kind: str) -> str:
+    """Which live message tells of a round event."""
+    if event_kind.startswith("round_"):
+        return "round"
+    return "photo" if event_kind in WALL_KINDS else "standings"
+
+
+Mine = tuple[int, int, int | None]  # points, meetings, rank (None while the board is hidden)
+
+
+@dataclass
+class Phone:
+    player_id: int | None
+    mine: Mine
+    sent_at: float = 0.0
+
+
+@dataclass
+class Watched:
+    """One round as this process last told its sockets."""
+
+    seq: int
+    rows: dict[int, tuple[Any, ...]]  # player -> (points, meetings, name, team), as sent
+    screens: set[str] = field(default_factory=set)
+    phones: dict[str, Phone] = field(default_factory=dict)
+    top: str = ""  # the top of the board as last sent to phones (JSON, to compare)
+    top_at: float = 0.0
+    phones_due: bool = False  # a rank move or a new top waits for its turn
+
+
+def _rows(public: dict[str, Any]) -> dict[int, tuple[Any, ...]]:
+    return {r["player_id"]: (r["points"], r["meetings"], r["display_name"], r["team"])
+            for r in public["standings"]}
+
+
+def mine_of(rnd: Round, full: dict[str, Any], player_id: int | None) -> Mine:
+    """A phone's own row, as /api/v1/me shows it: no rank while the board is hidden."""
+    row = full.get("_by_player", {}).get(player_id) if player_id is not None else None
+    if row is None:
+        return (0, 0, None)
+    return (row["points"], row["meetings"],
+            None if rnd.leaderboard != "visible" else row["rank"])
+
+
+def top_of(public: dict[str, Any]) -> dict[str, Any]:
+    return {"standings": public["standings"][:TOP], "teams": public["teams"],
+            "hidden": bool(public.get("hidden"))}
+
+
+class Feed:
+    """Per app and process: which of this process's sockets watch which round, and the pacer."""
+
+    def __init__(self, app: Flask, socketio: SocketIO, mode: str) -> None:
+        self._app = app
+        self._socketio = socketio
+        self.mode = mode  # loop: a pacer task; publish: at each publish (tests); manual: tests
+        self._rounds: dict[int, Watched] = {}
+        self._where: dict[str, int] = {}  # socket -> the round it watches
+        self._lock = Lock()
+        self._ticking = Lock()
+        self._started = False
+        self._wake = Event()
+
+    # -- who watches -------------------------------------------------------------------------
+
+    def watch(self, sid: str, rnd: Round, full: dict[str, Any], phone: Phone | None,
+              answer: Callable[[], None]) -> None:
+        """`answer` joins the socket's rooms and sends its snapshot at `rnd.seq`; it runs under
+        the lock the feed sends under, so no delta can overtake the snapshot."""
+        public = public_board(rnd, full, insider=False)
+        with self._lock:
+            self._forget(sid)
+            answer()
+            watched = self._rounds.get(rnd.id)
+            if watched is None:
+                watched = self._rounds[rnd.id] = Watched(
+                    rnd.seq, _rows(public), top=json.dumps(top_of(public)),
+                    top_at=time.monotonic())
+            if phone is None:
+                watched.screens.add(sid)
+            else:
+                watched.phones[sid] = phone
+            self._where[sid] = rnd.id
+        self._start()
+
+    def forget(self, sid: str) -> None:
+        with self._lock:
+            self._forget(sid)
+
+    def _forget(self, sid: str) -> None:
+        round_id = self._where.pop(sid, None)
+        watched = self._rounds.get(round_id) if round_id is not None else None
+        if watched is None:
+            return
+        watched.screens.discard(sid)
+        watched.phones.pop(sid, None)
+        if not watched.screens and not watched.phones:
+            del self._rounds[round_id]  # type: ignore[arg-type]
+
+    def sockets(self) -> int:
+        return len(self._where)
+
+    def rounds(self) -> int:
+        return len(self._rounds)
+
+    # -- the pacer ---------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        if self.mode != "loop" or self._started:
+            return
+        self._started = True
+        self._socketio.start_background_task(self._run)
+
+    def wake(self) -> None:
+        """A change was committed in this process: tell its sockets now, not a tick later."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        last = 0.0
+        while True:
+            # Woken by a change made here, or every SCREEN_EVERY for changes made by other
+            # processes; never more often than SCREEN_EVERY.
+            self._wake.wait(SCREEN_EVERY)
+            self._wake.clear()
+            early = last + SCREEN_EVERY - time.monotonic()
+            if early > 0:
+                self._socketio.sleep(early)
+            last = time.monotonic()
+            try:
+                self.tick(last)
+            except Exception:  # a bad tick must not stop the feed; the next one catches up
+                self._app.logger.exception("live feed: tick failed")
+
+    def tick(self, now: float) -> None:
+        """Bring every watched round up to the database's seq."""
+        # A request context of its own (for url_for in the wall's items), even inside a request.
+        with self._ticking, self._app.test_request_context("/"):
+            with self._lock:
+                ids = list(self._rounds)
+            if not ids:
+                return
+            s = db_session()
+            seqs = dict(s.execute(select(Round.id, Round.seq).where(Round.id.in_(ids))).all())
+            for round_id in ids:
+                watched = self._rounds.get(round_id)
+                if watched is None or round_id not in seqs:
+                    continue
+                if seqs[round_id] > watched.seq:
+                    self._advance(s, round_id, watched, now)
+                elif watched.phones_due and now - watched.top_at >= PHONE_EVERY:
+                    rnd = s.get(Round, round_id)
+                    if rnd is not None:
+                        self._tell_phones(rnd, watched, full_board(rnd), now)
+
+    def _send(self, event: str, data: dict[str, Any], to: str) -> None:
+        # Only this process's sockets: every process runs its own feed from the database.
+        self._socketio.emit(event, data, to=to, ignore_queue=True)
+
+    def _advance(self, s: Session, round_id: int, watched: Watched, now: float) -> None:
+        rnd = s.get(Round, round_id)
+        if rnd is None:
+            return
+        upto = rnd.seq
+        events = s.execute(
+            select(RoundEvent.seq, RoundEvent.kind, RoundEvent.photo_id)
+            .where(RoundEvent.round_id == round_id, RoundEvent.seq > watched.seq,
+                   RoundEvent.seq <= upto)
+            .order_by(RoundEvent.seq)).all()
+        full = full_board(rnd)
+        public = public_board(rnd, full, insider=False)
+        last = {kind_of(kind): seq for seq, kind, _ in events}
+        scored = max((seq for seq, kind, _ in events if kind == "photo_scored"), default=None)
+        messages: list[tuple[str, dict[str, Any]]] = []
+        start = watched.seq + 1
+        for seq, kind, photo_id in events:
+            name = kind_of(kind)
+            if name == "photo":
+                body = self._photo(s, photo_id)
+            elif seq == last[name]:
+                body = (self._round(rnd) if name == "round"
+                        else self._standings(s, rnd, watched, public, scored))
+            else:
+                continue  # a later message of the same kind tells the newer state
+            messages.append((name, {"from_seq": start, "seq": seq, **body}))
+            start = seq + 1
+        if start <= upto:  # seqs without an event row (never expected): still cover them
+            if messages:
+                messages[-1][1]["seq"] = upto
+            else:
+                body = self._standings(s, rnd, watched, public, None)
+                messages.append(("standings", {"from_seq": start, "seq": upto, **body}))
+        with self._lock:  # not while a socket is between its snapshot and its rooms
+            for name, data in messages:
+                self._send(name, data, screens_room(round_id))
+                if name == "round":
+                    self._send(name, data, phones_room(round_id))
+            watched.seq = upto
+        self._tell_phones(rnd, watched, full, now)
+
+    def _standings(self, s: Session, rnd: Round, watched: Watched, public: dict[str, Any],
+                   scored_seq: int | None) -> dict[str, Any]:
+        rows = _rows(public)
+        changed = [r for r in public["standings"] if watched.rows.get(r["player_id"])
+                   != rows[r["player_id"]]]
+        watched.rows = rows
+        hidden = bool(public.get("hidden"))
+        scored = self._scored(s, rnd.id, scored_seq) if scored_seq and not hidden else {}
+        return {"changed": changed, "top": public["standings"][:TOP], "teams": public["teams"],
+                "hidden": hidden, "scored": scored}
+
+    @staticmethod
+    def _scored(s: Session, round_id: int, seq: int) -> dict[str, Any]:
+        """The photo that scored at `seq`, for the screen's banner: both names, the points."""
+        entries = s.execute(
+            select(ScoreEntry.photo_id, ScoreEntry.player_id, func.sum(ScoreEntry.points))
+            .where(ScoreEntry.round_id == round_id, ScoreEntry.seq == seq)
+            .group_by(ScoreEntry.photo_id, ScoreEntry.player_id)).all()
+        photo_id = next((p for p, _, _ in entries if p), None)
+        meeting = s.execute(select(Meeting.player_a_id, Meeting.player_b_id).join(
+            Photo, Photo.meeting_id == Meeting.id).where(Photo.id == photo_id)).first()
+        if meeting is None:
+            return {}
+        names = dict(s.execute(select(Player.id, Player.display_name)
+                               .where(Player.id.in_(tuple(meeting)))).all())
+        points = {player: int(total) for _, player, total in entries}
+        return {"photo_id": photo_id, "names": [names[meeting[0]], names[meeting[1]]],
+                "points": points.get(meeting[0], 0)}
+
+    @staticmethod
+    def _photo(s: Session, photo_id: int | None) -> dict[str, Any]:
+        photo = s.get(Photo, photo_id) if photo_id is not None else None
+        if photo is None or not on_wall(photo):
+            return {"on_wall": False, "id": photo_id}
+        return {"on_wall": True, **wall_item(photo)}
+
+    @staticmethod
+    def _round(rnd: Round) -> dict[str, Any]:
+        return {"round_id": rnd.id, "state": rnd.state, "starts_at": rnd.starts_at.isoformat(),
+                "ends_at": rnd.ends_at.isoformat()}
+
+    def _tell_phones(self, rnd: Round, watched: Watched, full: dict[str, Any],
+                     now: float) -> None:
+        """Own points at once; the top at most every PHONE_EVERY, a rank that only moved at most
+        every RANK_EVERY per phone."""
+        due = now - watched.top_at >= PHONE_EVERY
+        waiting = False  # a phone whose rank moved but who heard of it too recently
+        with self._lock:
+            phones = list(watched.phones.items())
+        for sid, phone in phones:
+            mine = mine_of(rnd, full, phone.player_id)
+            if mine == phone.mine:
+                continue
+            if mine[:2] != phone.mine[:2] or (due and now - phone.sent_at >= RANK_EVERY):
+                points, meetings, rank = mine
+                self._send("me", {"seq": watched.seq, "points": points, "meetings": meetings,
+                                  "rank": rank}, sid)
+                phone.mine, phone.sent_at = mine, now
+            else:
+                waiting = True
+        if not phones:
+            return
+        encoded = json.dumps(top := top_of(public_board(rnd, full, insider=False)))
+        if not due:
+            watched.phones_due = watched.phones_due or waiting or encoded != watched.top
+            return
+        if encoded != watched.top:
+            self._send("top", {"seq": watched.seq, **top}, phones_room(rnd.id))
+            watched.top = encoded
+        watched.top_at, watched.phones_due = now, waiting
