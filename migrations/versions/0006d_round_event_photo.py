@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0006d'
-down_revision = '0005'
+down_revision = '0006_b'
 branch_labels = None
 depends_on = None
 
