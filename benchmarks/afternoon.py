@@ -11,8 +11,9 @@ python-socketio client) play the phones; each phone has its own loopback address
 (127.10.x.y), so per-address limits see 1,000 people, as a neighbourhood's own phones would be.
 
 Each phone joins at a moment spread over the join window, keeps a Socket.IO connection
-(`watch` its round, re-`watch` on a gap as the page does), asks `/api/v1/me` when its own
-points change and every 30 s, and every 1-4 minutes meets an idle phone of its process:
+(`watch` its round as a phone: its own `me`, a paced `top`, the round's state, its notices),
+asks `/api/v1/me` every 15-45 s (page loads), and every 1-4 minutes meets an idle phone of its
+process:
 a real pairing code with its position, the claim with the other's position, a distinct
 photo (pre-made JPEGs of about --photo-kb KB, no EXIF, so the browser position counts),
 then consent from both. A 503 `busy` is retried after its Retry-After, as the phone page does.
@@ -21,7 +22,8 @@ then consent from both. A 503 `busy` is retried after its Retry-After, as the ph
 Records per endpoint: count, statuses with error codes, p50/p95/p99; photos accepted of those
 attempted; delay from upload answer to each screen's delta naming the uploader; seq gaps and
 disconnects; server RSS (with its intake workers) over time; lost points (each phone's last
-`/me` against the standings) and `koppelkiek check`. Writes a section of benchmarks/RESULTS.md.
+`/me` and the last `me` its socket brought, against the standings) and `koppelkiek check`.
+Writes a section of benchmarks/RESULTS.md.
 `tests/web/test_afternoon.py` runs the same code short (200 phones, 2 minutes) in CI and
 checks only the counts, never the times.
 """
@@ -219,7 +221,7 @@ class Tally:
     gaps: Counter[str] = field(default_factory=Counter)
     disconnects: int = 0
     messages: Counter[str] = field(default_factory=Counter)
-    final: dict[int, int] = field(default_factory=dict)
+    final: dict[int, tuple[int, int]] = field(default_factory=dict)  # /me and pushed points
     notes: list[str] = field(default_factory=list)
 
 
@@ -238,7 +240,7 @@ class Phone:
         self.session: Any = None
         self.sio: Any = None
         self.closing = False
-        self.me_due = asyncio.Event()
+        self.pushed = (0, 0)  # (seq, points) of the newest `me` the socket brought
 
     def position(self) -> dict[str, float]:
         rng = random.Random(self.index)
@@ -295,7 +297,8 @@ class Phone:
         round_id = self.conf["round_id"]
 
         async def watch() -> None:
-            await sio.emit("watch", {"round_id": round_id, "since_seq": self.seq})
+            await sio.emit("watch", {"round_id": round_id, "since_seq": self.seq,
+                                     "view": "phone"})
 
         @sio.on("connect")
         async def _connect() -> None:
@@ -308,44 +311,35 @@ class Phone:
 
         @sio.on("*")
         async def _any(event: str, data: Any) -> None:
+            # A phone's messages are whole (docs/api.md): it keeps the newest, never resyncs.
             self.tally.messages[event] += 1
-            if not isinstance(data, dict) or "seq" not in data:
+            if not isinstance(data, dict) or not isinstance(data.get("seq"), int):
                 return
-            if event == "snapshot":
-                self.seq = data["seq"]
-                self.me_due.set()
-                return
-            first = data.get("from_seq", data["seq"])
-            if first > self.seq + 1:
-                self.tally.gaps["phone"] += 1
-                await watch()
-                return
+            if event == "snapshot" and isinstance(data.get("me"), dict):
+                self.pushed = (data["seq"], data["me"]["points"])
+            elif event == "me" and data["seq"] >= self.pushed[0]:
+                self.pushed = (data["seq"], data["points"])
             self.seq = max(self.seq, data["seq"])
-            mine = [r for r in data.get("changed", []) if r.get("player_id") == self.player_id]
-            if mine or data.get("player_id") == self.player_id:
-                self.me_due.set()
 
         @sio.on("notice")
         async def _notice(data: Any) -> None:
             self.tally.messages["notice"] += 1
-            if isinstance(data, dict) and data.get("kind") in ("points", "photo", "moderation"):
-                self.me_due.set()
 
         await sio.connect(self.conf["url"], transports=["websocket"],
                           auth={"token": self.token}, wait_timeout=60)
 
     async def poll_me(self, stop: asyncio.Event) -> None:
+        """Page loads ask /me now and then; the socket brings the points in between."""
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.me_due.wait(), ME_EVERY * random.uniform(0.8, 1.2))
-            self.me_due.clear()
+                await asyncio.wait_for(stop.wait(), ME_EVERY * random.uniform(0.5, 1.5))
             if not stop.is_set():
                 await self.call("me", "GET", "/api/v1/me")
 
     async def final_me(self) -> None:
         status, body = await self.call("me", "GET", "/api/v1/me")
         if status == 200:
-            self.tally.final[self.player_id] = body["points"]
+            self.tally.final[self.player_id] = (body["points"], self.pushed[1])
 
 
 class Afternoon:
@@ -503,9 +497,10 @@ async def screens(conf: dict[str, Any], count: int, done: Any) -> dict[str, Any]
                 if event == "snapshot":
                     state["seq"] = data["seq"]
                     return
-                first = data.get("from_seq", data["seq"])
-                if first != state["seq"] + 1:
-                    gaps["screen" if first > state["seq"] + 1 else "screen_repeat"] += 1
+                if data["seq"] <= state["seq"]:
+                    return  # it has that already (docs/api.md, screens)
+                if data.get("from_seq", data["seq"]) > state["seq"] + 1:
+                    gaps["screen"] += 1
                     await watch()
                     return
                 state["seq"] = data["seq"]
@@ -625,7 +620,7 @@ def summarise(args: argparse.Namespace, tallies: list[dict[str, Any]],
               cpu: float, photo_kb: float, elapsed: float) -> dict[str, Any]:
     calls: dict[str, list[tuple[int, str, float]]] = defaultdict(list)
     uploads: list[dict[str, Any]] = []
-    final: dict[int, int] = {}
+    final: dict[int, tuple[int, int]] = {}
     gaps: Counter[str] = Counter()
     messages: Counter[str] = Counter()
     disconnects = 0
@@ -634,7 +629,7 @@ def summarise(args: argparse.Namespace, tallies: list[dict[str, Any]],
         for name, rows in t["calls"].items():
             calls[name] += [tuple(r) for r in rows]
         uploads += t["uploads"]
-        final |= {int(k): v for k, v in t["final"].items()}
+        final |= {int(k): tuple(v) for k, v in t["final"].items()}
         gaps.update(t["gaps"])
         messages.update(t["messages"])
         disconnects += t["disconnects"]
@@ -663,8 +658,9 @@ def summarise(args: argparse.Namespace, tallies: list[dict[str, Any]],
         gaps.update(screen["gaps"])
         disconnects += screen["disconnects"]
         messages.update({f"screen {k}": v for k, v in screen["messages"].items()})
-    lost = {pid: (points, standings.get(pid, 0)) for pid, points in final.items()
-            if points != standings.get(pid, 0)}
+    # A phone's last /me and the last `me` its socket brought must both match the standings.
+    lost = {pid: (me, pushed, standings.get(pid, 0)) for pid, (me, pushed) in final.items()
+            if not me == pushed == standings.get(pid, 0)}
     outcomes = Counter(u["outcome"] for u in uploads)
     accepted = sum(n for o, n in outcomes.items() if o in ("accepted", "pending_review"))
     expected_screen = accepted * (args.screens if screen else 0)
