@@ -66,6 +66,7 @@ SPOT = (52.0760, 5.1240)
 CALL_TIMEOUT = 120.0  # a phone gives up after this, as in the measured afternoon
 GRACE = 150.0  # after the last minute: meetings under way may finish
 ME_EVERY = 30.0
+SETTLE = 3.0
 PHOTO_CACHE = Path(tempfile.gettempdir()) / "koppelkiek-afternoon-photos"
 GOALS = {"p99_ms": 250.0, "upload_p99_ms": 3000.0, "screen_p99_ms": 1000.0, "rss_mb": 400.0}
 # Refusals a phone can meet in honest play: everything else counts as unexpected.
@@ -240,6 +241,7 @@ class Phone:
         self.session: Any = None
         self.sio: Any = None
         self.closing = False
+        self.met: set[int] = set()
         self.pushed = (0, 0)  # (seq, points) of the newest `me` the socket brought
 
     def position(self) -> dict[str, float]:
@@ -415,10 +417,14 @@ class Afternoon:
                 await asyncio.sleep(random.uniform(*self.conf["meet_every_s"]))
                 if time.time() >= end_at:
                     break
-                idle = [p for p in self.phones if not p.busy and p is not phone]
+                # Two who met keep their open meeting for its photo window: they meet others.
+                idle = [p for p in self.phones
+                        if not p.busy and p is not phone and p.index not in phone.met]
                 if phone.busy or not idle:
                     continue
                 partner = random.choice(idle)
+                phone.met.add(partner.index)
+                partner.met.add(phone.index)
                 phone.busy = partner.busy = True
                 try:
                     await self.meet(phone, partner)
@@ -426,6 +432,7 @@ class Afternoon:
                     phone.busy = partner.busy = False
             await self.stop.wait()
             poller.cancel()
+            await asyncio.sleep(SETTLE)  # the last `me` is on its way (the feed ticks at 0.35 s)
             await phone.final_me()
         finally:
             phone.closing = True
