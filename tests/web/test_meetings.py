@@ -17,12 +17,16 @@ FAR_B = {"lat": 52.07870, "lon": 5.12400, "accuracy": 10}  # ~300 m north
 
 
 def code_for(client: FlaskClient, **position: Any) -> dict[str, Any]:
+    """A code, issued with a position (NEAR_A unless given; `lat=None` for none)."""
+    position = {k: v for k, v in {**NEAR_A, **position}.items() if v is not None}
     res = client.post("/api/v1/pairing-codes", json=position)
     assert res.status_code == 201, res.get_json()
     return res.get_json()
 
 
 def claim(client: FlaskClient, code: str, **position: Any) -> Any:
+    """Claim with a position (NEAR_B unless given; `lat=None` for none)."""
+    position = {k: v for k, v in {**NEAR_B, **position}.items() if v is not None}
     return client.post("/api/v1/meetings", json={"code": code, **position})
 
 
