@@ -51,14 +51,18 @@ def lock_round(session: Session, round_id: int) -> None:
     takes it first, before reading what an award depends on, so scoring is serialized per
     round across threads and processes and the lock's order is the scoring order.
 
-    PostgreSQL: a row lock on the round. SQLite: a write first (SQLite has one writer), which
-    starts the transaction on the newest data; other writers wait their busy timeout.
+    PostgreSQL: SELECT ... FOR NO KEY UPDATE on the round's row: it excludes other lockers and
+    `next_seq`, but not the key-share locks that inserting a photo or meeting (foreign keys to
+    the round) takes, which FOR UPDATE would turn into deadlocks. SQLite: a write first (SQLite
+    has one writer), which starts the transaction on the newest data; other writers wait
+    their busy timeout.
     Taking it again in the same transaction costs a statement and is harmless.
     """
     if session.get_bind().dialect.name == "sqlite":
         session.execute(update(Round).where(Round.id == round_id).values(seq=Round.seq))
     else:
-        session.execute(select(Round.id).where(Round.id == round_id).with_for_update())
+        session.execute(select(Round.id).where(Round.id == round_id)
+                        .with_for_update(key_share=True))
 
 
 def next_seq(session: Session, round_id: int, kind: str, now: datetime) -> int:
