@@ -3,13 +3,18 @@ and the rule for photos whose place only the browser vouches for."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
+from sqlalchemy import delete
 
+from game.models import PairMeeting
+from koppelkiek.db import db
 from tests.conftest import PHOTOS, Clock, World
 from tests.web.test_photos import send
 
@@ -139,3 +144,31 @@ def test_the_console_sets_the_rule(world: World) -> None:
     org = world.organiser_client()
     page = org.get(f"/organise/rounds/{world.round_id}").get_data(as_text=True)
     assert 'name="browser_only_photos"' in page
+
+
+def test_check_sees_a_wrong_scoring_state_and_rescore_rebuilds_it(world: World) -> None:
+    a, b = phone(world, "Fatma", "nl"), phone(world, "Omer", "nl")
+    assert send(b, met(a, b), NO_EXIF, **BROWSER).status_code == 201
+    runner = world.app.test_cli_runner()
+    assert runner.invoke(args=["check", str(world.round_id)]).exit_code == 0
+    with db.sessions(world.app)() as s:  # the pair "forgets" it met: its next photo would
+        s.execute(delete(PairMeeting))  # score as a first meeting again
+        s.commit()
+    failed = runner.invoke(args=["check", str(world.round_id)])
+    assert failed.exit_code == 1 and "scoring state" in failed.output
+    assert runner.invoke(args=["round", "rescore", str(world.round_id)]).exit_code == 0
+    assert runner.invoke(args=["check", str(world.round_id)]).exit_code == 0
+    world.clock.advance(minutes=16)  # the first meeting's photo window has closed
+    second = send(b, met(a, b), another_picture(), **BROWSER)
+    assert second.status_code == 201, second.get_json()
+    # 10 for the first meeting and 2 welcome, then 2 for a repeat: the pair is known again.
+    assert a.get("/api/v1/me").get_json()["points"] == 14
+    assert runner.invoke(args=["check", str(world.round_id)]).exit_code == 0
+
+
+def another_picture() -> bytes:
+    """A camera-sized JPEG without EXIF, unlike the sample photo (a random grid's dHash)."""
+    grid = Image.frombytes("L", (9, 8), bytes((i * 97) % 256 for i in range(72)))
+    out = io.BytesIO()
+    grid.resize((720, 640), Image.Resampling.NEAREST).convert("RGB").save(out, "JPEG")
+    return out.getvalue()
