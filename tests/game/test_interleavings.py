@@ -163,7 +163,7 @@ def run_threads(game: Round_, plans: list[list[tuple[Any, ...]]]) -> None:
 def test_interleaved_changes_keep_standings_ledger_and_replay_equal(pg_migrated: str) -> None:
     engine = create_engine(pg_migrated, pool_size=8)
     try:
-        @settings(max_examples=15, deadline=None,
+        @settings(max_examples=40, deadline=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
         @given(st.lists(st.lists(ACTION, min_size=1, max_size=6), min_size=2, max_size=4),
                st.uuids())
