@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from game.codes import digest
 from game.errors import GameError
 from game.events import Event, PhotoChanged, StandingsChanged
-from game.ledger import rescore
+from game.ledger import lock, rescore
 from game.models import (
     Meeting,
     PairingCode,
@@ -36,7 +36,14 @@ FORMER_PLAYER = "Oud-speler"
 def _rounds_of(session: Session, player: Player) -> list[Round]:
     return list(session.scalars(select(Round).join(
         Participation, Participation.round_id == Round.id).where(
-        Participation.player_id == player.id)))
+        Participation.player_id == player.id).order_by(Round.id)))
+
+
+def _lock_rounds(session: Session, player: Player) -> None:
+    """Every round the player is in, in id order (so two of these never wait on each other),
+    before anything that points depend on changes."""
+    for rnd in _rounds_of(session, player):
+        lock(session, rnd)
 
 
 def _board_changed(session: Session, player: Player, now: datetime, kind: str) -> list[Event]:
@@ -47,6 +54,7 @@ def _board_changed(session: Session, player: Player, now: datetime, kind: str) -
 
 def rename(session: Session, player: Player, new_name: str, now: datetime) -> list[Event]:
     name = checked_name(session, player.neighbourhood_id, new_name, but=player.id)
+    _lock_rounds(session, player)
     player.display_name, player.name_key = name, name_key(name)
     player.name_skeleton = skeleton(name)
     session.flush()
@@ -64,6 +72,7 @@ def _forfeit(session: Session, player: Player, value: bool, now: datetime) -> li
 
 def ban(session: Session, player: Player, reverse_points: bool, now: datetime) -> list[Event]:
     """Codes stop working and new photos are refused; points stay or are reversed."""
+    _lock_rounds(session, player)
     player.banned = True
     session.execute(delete(PairingCode).where(PairingCode.player_id == player.id,
                                               PairingCode.used_at.is_(None)))
@@ -74,6 +83,7 @@ def ban(session: Session, player: Player, reverse_points: bool, now: datetime) -
 
 def unban(session: Session, player: Player, now: datetime) -> list[Event]:
     """Undo a ban, and give back reversed points (through new entries)."""
+    _lock_rounds(session, player)
     player.banned = False
     session.flush()
     return _forfeit(session, player, False, now) or _board_changed(
@@ -105,6 +115,7 @@ def erase(session: Session, player: Player, now: datetime) -> list[Event]:
     partners keep their points and the invariant holds."""
     if player.erased_at is not None:
         return []
+    _lock_rounds(session, player)
     events = _drop_images(session, _photos_of(session, player), now)
     session.execute(update(Meeting).where(Meeting.player_a_id == player.id)
                     .values(a_lat=None, a_lon=None, a_accuracy_m=None))

@@ -2,6 +2,12 @@
 
 Invariant: standings = the sum of the ledger = a full replay of accepted photos under the
 round's rules. `check` verifies it; every change goes through `_book`, which keeps it.
+
+Every change takes the round's lock first (`lock_round`). A new photo is scored incrementally
+from the state the rules need, kept as rows in the same transaction: how often each pair met
+(PairMeeting), how often each player met anyone (Standing.meetings) and the spots each player
+scored (SpotClaim). So scoring one photo reads a fixed number of rows, however big the round.
+The full replay stays for `check` and `rescore`, and `rescore` rebuilds that state.
 """
 
 from __future__ import annotations
@@ -10,13 +16,24 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from game.events import Event, Notice, StandingsChanged
-from game.models import Meeting, Photo, Player, Round, ScoreEntry, Standing, StorySpot
-from game.rounds import next_seq
-from scoring import Award, Rules, ScoredPhoto, SpotHit, Tally, compensate, ledger_sums, replay
+from game.models import (
+    Meeting,
+    PairMeeting,
+    Photo,
+    Player,
+    Round,
+    ScoreEntry,
+    SpotClaim,
+    Standing,
+    StorySpot,
+)
+from game.rounds import lock_round, next_seq
+from scoring import Award, Before, Rules, ScoredPhoto, SpotHit, Tally, compensate, ledger_sums
+from scoring import score as score_one
 from uploads import Position, distance_m
 
 
@@ -30,26 +47,38 @@ def rules_of(rnd: Round) -> Rules:
     )
 
 
+def spot_ids_at(spots: list[StorySpot], lat: float | None, lon: float | None) -> str:
+    """The story spots whose radius holds this place, as stored on the photo ("3,7")."""
+    if lat is None or lon is None:
+        return ""
+    here = Position(lat, lon)
+    return ",".join(str(spot.id) for spot in sorted(spots, key=lambda s: s.id)
+                    if distance_m(here, Position(spot.lat, spot.lon)) <= spot.radius_m)
+
+
 def spots_hit(spots: list[StorySpot], photo: Photo) -> tuple[SpotHit, ...]:
-    if photo.lat is None or photo.lon is None:
-        return ()
-    here = Position(photo.lat, photo.lon)
-    return tuple(
-        SpotHit(spot.id, spot.bonus)
-        for spot in spots
-        if distance_m(here, Position(spot.lat, spot.lon)) <= spot.radius_m
-    )
+    """The photo's spots with their current bonus; a deleted spot gives nothing."""
+    ids = photo.spot_ids
+    if ids is None:  # not yet fixed (a photo from before spots were stored)
+        ids = spot_ids_at(spots, photo.lat, photo.lon)
+    wanted = {int(i) for i in ids.split(",") if i}
+    return tuple(SpotHit(spot.id, spot.bonus) for spot in sorted(spots, key=lambda s: s.id)
+                 if spot.id in wanted)
+
+
+def spots_of(session: Session, rnd: Round) -> list[StorySpot]:
+    return list(session.scalars(select(StorySpot).where(
+        StorySpot.neighbourhood_id == rnd.neighbourhood_id)))
 
 
 def accepted_photos(session: Session, rnd: Round) -> list[ScoredPhoto]:
-    """The facts of every accepted photo, in the order they were accepted."""
-    spots = list(session.scalars(select(StorySpot).where(
-        StorySpot.neighbourhood_id == rnd.neighbourhood_id)))
+    """The facts of every accepted photo, in the order they were scored (the lock's order)."""
+    spots = spots_of(session, rnd)
     rows = session.execute(
         select(Photo, Meeting)
         .join(Meeting, Meeting.id == Photo.meeting_id)
         .where(Photo.round_id == rnd.id, Photo.status == "accepted")
-        .order_by(Photo.accepted_at, Photo.id)
+        .order_by(Photo.accepted_seq, Photo.id)
     ).all()
     teams = dict(session.execute(
         select(Player.id, Player.team).join(Standing, Standing.player_id == Player.id)
@@ -74,7 +103,8 @@ def target_awards(session: Session, rnd: Round,
     out = forfeited(session, rnd.id)
     if photos is None:
         photos = accepted_photos(session, rnd)
-    return [a for a in replay(photos, rules_of(rnd)) if a.player_id not in out]
+    tally = Tally(rules_of(rnd))
+    return [a for photo in photos for a in tally.add(photo) if a.player_id not in out]
 
 
 def _current_sums(session: Session, round_id: int) -> dict[tuple[int, int, str, int | None], int]:
@@ -88,10 +118,9 @@ def _current_sums(session: Session, round_id: int) -> dict[tuple[int, int, str, 
     return {(p, ph or 0, r, s): int(total) for p, ph, r, s, total in rows if total}
 
 
-def _book(session: Session, rnd: Round, awards: list[Award], meetings: dict[int, int],
-          now: datetime, kind: str, reverses: bool = False) -> tuple[int, dict[int, int]]:
-    """Write ledger entries and move standings by the same amounts; returns the new seq."""
-    seq = next_seq(session, rnd.id, kind, now)
+def _book(session: Session, rnd: Round, awards: list[Award], standings: list[Standing],
+          now: datetime, seq: int, reverses: bool = False) -> dict[int, int]:
+    """Write ledger entries and move the given standings by the same amounts."""
     delta: dict[int, int] = defaultdict(int)
     for award in awards:
         session.add(ScoreEntry(
@@ -100,16 +129,12 @@ def _book(session: Session, rnd: Round, awards: list[Award], meetings: dict[int,
             reverses=reverses, seq=seq, created_at=now,
         ))
         delta[award.player_id] += award.points
-    touched = set(delta) | set(meetings)
-    for standing in session.scalars(select(Standing).where(
-            Standing.round_id == rnd.id, Standing.player_id.in_(touched))):
+    for standing in standings:
         standing.points += delta.get(standing.player_id, 0)
-        if standing.player_id in meetings:
-            standing.meetings = meetings[standing.player_id]
         if delta.get(standing.player_id):
             standing.last_scored_at = now
     session.flush()
-    return seq, dict(delta)
+    return dict(delta)
 
 
 @dataclass(frozen=True)
@@ -118,29 +143,66 @@ class Scored:
     events: list[Event]
 
 
+def _facts(session: Session, rnd: Round, photo: Photo, meeting: Meeting) -> ScoredPhoto:
+    teams = dict(session.execute(select(Player.id, Player.team).where(
+        Player.id.in_([meeting.player_a_id, meeting.player_b_id]))).all())
+    return ScoredPhoto(photo.id, meeting.player_a_id, meeting.player_b_id,
+                       teams.get(meeting.player_a_id), teams.get(meeting.player_b_id),
+                       spots_hit(spots_of(session, rnd), photo))
+
+
+def lock(session: Session, rnd: Round) -> None:
+    """The round's lock, then its rules as they are now (unless the caller is changing them)."""
+    lock_round(session, rnd.id)
+    if not session.is_modified(rnd):
+        session.refresh(rnd)
+
+
 def score_photo(session: Session, rnd: Round, photo: Photo, now: datetime) -> Scored:
-    """Award the points for a photo that was just accepted (same transaction as the photo)."""
+    """Award the points for a photo that was just accepted (same transaction as the photo).
+
+    Reads only the rows this photo touches: the pair, the two standings and their spot claims.
+    """
+    lock(session, rnd)
+    seq = next_seq(session, rnd.id, "photo_scored", now)
     photo.accepted_at = photo.accepted_at or now
-    session.flush()
-    photos = accepted_photos(session, rnd)
-    earlier = [p for p in photos if p.photo_id != photo.id]
-    this = next(p for p in photos if p.photo_id == photo.id)
-    tally = Tally(rules_of(rnd))
-    for past in earlier:
-        tally.add(past)
-    out = forfeited(session, rnd.id)
-    awards = [a for a in tally.add(this) if a.player_id not in out]
-    met = tally.meetings()
-    meetings = {pid: met.get(pid, 0) for pid in (this.player_a, this.player_b)}
-    seq, delta = _book(session, rnd, awards, meetings, now, "photo_scored")
+    photo.accepted_seq = seq
+    meeting = session.get(Meeting, photo.meeting_id)
+    assert meeting is not None
+    this = _facts(session, rnd, photo, meeting)
+    a, b = this.player_a, this.player_b
+    low, high = this.pair
+    # Rows loaded before the lock may be stale: read them again.
+    pair = session.get(PairMeeting, (rnd.id, low, high), populate_existing=True)
+    standing = {s.player_id: s for s in session.scalars(select(Standing).where(
+        Standing.round_id == rnd.id, Standing.player_id.in_([a, b]))
+        .execution_options(populate_existing=True))}
+    spot_ids = [spot.spot_id for spot in this.spots]
+    claimed = frozenset(session.execute(select(SpotClaim.player_id, SpotClaim.spot_id).where(
+        SpotClaim.round_id == rnd.id, SpotClaim.player_id.in_([a, b]),
+        SpotClaim.spot_id.in_(spot_ids)))) if spot_ids else frozenset()
+    outcome = score_one(this, rules_of(rnd), Before(
+        pair.meetings if pair else 0, standing[a].meetings, standing[b].meetings, claimed))
+    awards = [x for x in outcome.awards if not standing[x.player_id].forfeited]
+    if outcome.counted:
+        if pair is None:
+            session.add(PairMeeting(round_id=rnd.id, player_low=low, player_high=high,
+                                    meetings=1))
+        else:
+            pair.meetings += 1
+        for pid in (a, b):
+            standing[pid].meetings += 1
+        session.add_all(SpotClaim(round_id=rnd.id, player_id=p, spot_id=s)
+                        for p, s in outcome.claims)
+    delta = _book(session, rnd, awards, list(standing.values()), now, seq)
     names = dict(session.execute(select(Player.id, Player.display_name).where(
-        Player.id.in_([this.player_a, this.player_b]))).all())
-    breakdown = [{"reason": a.reason, "points": a.points} for a in awards]
+        Player.id.in_([a, b]))).all())
+    breakdown = [{"reason": x.reason, "points": x.points} for x in awards]
     events: list[Event] = [StandingsChanged(rnd.id, seq, tuple(delta), {
-        "photo_id": photo.id, "names": [names[this.player_a], names[this.player_b]],
-        "points": delta.get(this.player_a, 0)})]
-    for pid in (this.player_a, this.player_b):
-        mine = [b for a, b in zip(awards, breakdown, strict=True) if a.player_id == pid]
+        "photo_id": photo.id, "names": [names[a], names[b]],
+        "points": delta.get(a, 0)})]
+    for pid in (a, b):
+        mine = [d for x, d in zip(awards, breakdown, strict=True) if x.player_id == pid]
         events.append(Notice(pid, "points", {"photo_id": photo.id, "points": delta.get(pid, 0),
                                              "breakdown": mine,
                                              "names": [names[this.player_a],
@@ -148,23 +210,42 @@ def score_photo(session: Session, rnd: Round, photo: Photo, now: datetime) -> Sc
     return Scored(awards, events)
 
 
-def rescore(session: Session, rnd: Round, now: datetime, kind: str = "rescore") -> list[Event]:
-    """Bring the ledger to a full replay under the current rules, by compensating entries."""
+def _rebuild_state(session: Session, rnd: Round, tally: Tally) -> None:
+    """The incremental state, as a full replay leaves it."""
+    session.execute(delete(PairMeeting).where(PairMeeting.round_id == rnd.id))
+    session.execute(delete(SpotClaim).where(SpotClaim.round_id == rnd.id))
+    session.add_all(PairMeeting(round_id=rnd.id, player_low=low, player_high=high, meetings=n)
+                    for (low, high), n in tally.pair_meetings().items())
+    session.add_all(SpotClaim(round_id=rnd.id, player_id=p, spot_id=s)
+                    for p, s in tally.spots_claimed())
+
+
+def rescore(session: Session, rnd: Round, now: datetime, kind: str = "rescore",
+            seq: int | None = None) -> list[Event]:
+    """Bring the ledger to a full replay under the current rules, by compensating entries,
+    and rebuild the incremental state. With `seq` (already handed out by the caller) the
+    answer always carries that seq, so no seq goes unpublished."""
+    lock(session, rnd)
     photos = accepted_photos(session, rnd)
-    fixes = compensate(_current_sums(session, rnd.id), target_awards(session, rnd, photos))
+    out = forfeited(session, rnd.id)
     tally = Tally(rules_of(rnd))
-    for photo in photos:
-        tally.add(photo)
+    target = [a for photo in photos for a in tally.add(photo) if a.player_id not in out]
+    fixes = compensate(_current_sums(session, rnd.id), target)
+    _rebuild_state(session, rnd, tally)
     met = tally.meetings()
-    players = list(session.scalars(select(Standing.player_id).where(Standing.round_id == rnd.id)))
-    meetings = {pid: met.get(pid, 0) for pid in players}
-    changed_meetings = {
-        s.player_id for s in session.scalars(select(Standing).where(Standing.round_id == rnd.id))
-        if s.meetings != meetings[s.player_id]
-    }
+    standings = list(session.scalars(select(Standing).where(Standing.round_id == rnd.id)
+                                     .execution_options(populate_existing=True)))
+    changed_meetings = set()
+    for standing in standings:
+        if standing.meetings != met.get(standing.player_id, 0):
+            standing.meetings = met.get(standing.player_id, 0)
+            changed_meetings.add(standing.player_id)
+    session.flush()
     if not fixes and not changed_meetings:
-        return []
-    seq, delta = _book(session, rnd, fixes, meetings, now, kind, reverses=True)
+        return [] if seq is None else [StandingsChanged(rnd.id, seq, (), {})]
+    if seq is None:
+        seq = next_seq(session, rnd.id, kind, now)
+    delta = _book(session, rnd, fixes, standings, now, seq, reverses=True)
     return [StandingsChanged(rnd.id, seq, tuple(set(delta) | changed_meetings), {})]
 
 
@@ -198,3 +279,19 @@ def ledger_matches_keys(session: Session, rnd: Round) -> bool:
     """Per (player, photo, reason, spot) the ledger equals the replay: no hidden offsets."""
     target = ledger_sums(target_awards(session, rnd))
     return _current_sums(session, rnd.id) == {k: v for k, v in target.items() if v}
+
+
+def state_matches(session: Session, rnd: Round) -> bool:
+    """The incremental state (pairs, meetings per player, spot claims) equals a replay's."""
+    tally = Tally(rules_of(rnd))
+    for photo in accepted_photos(session, rnd):
+        tally.add(photo)
+    pairs = {(lo, hi): n for lo, hi, n in session.execute(
+        select(PairMeeting.player_low, PairMeeting.player_high, PairMeeting.meetings)
+        .where(PairMeeting.round_id == rnd.id))}
+    claims = set(session.execute(select(SpotClaim.player_id, SpotClaim.spot_id)
+                                 .where(SpotClaim.round_id == rnd.id)))
+    met = {p: n for p, n in session.execute(select(Standing.player_id, Standing.meetings)
+                                            .where(Standing.round_id == rnd.id)) if n}
+    return (pairs == tally.pair_meetings() and claims == tally.spots_claimed()
+            and met == tally.meetings())

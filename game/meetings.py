@@ -42,14 +42,30 @@ def open_meeting(session: Session, round_id: int, a: int, b: int, now: datetime)
     )
 
 
-def _too_far(code: PairingCode, fix: Fix | None, rnd: Round, now: datetime) -> int | None:
-    """Metres beyond the limit, when both positions are known and fresh."""
-    if fix is None or code.lat is None or code.lon is None or code.accuracy_m is None:
+def _fix_of(code: PairingCode) -> Fix | None:
+    if code.lat is None or code.lon is None or code.accuracy_m is None:
         return None
-    if now - code.issued_at > POSITION_MAX_AGE:
-        return None
-    gap = distance_m(Position(code.lat, code.lon), Position(fix.lat, fix.lon))
-    slack = gap - code.accuracy_m - fix.accuracy_m
+    return Fix(code.lat, code.lon, code.accuracy_m)
+
+
+def owner_fix(session: Session, code: PairingCode, now: datetime) -> Fix | None:
+    """Where the code's owner was, sent when a code was issued or refreshed, at most
+    POSITION_MAX_AGE ago: this code's position, or a fresher one of their newer codes."""
+    if now - code.issued_at <= POSITION_MAX_AGE and _fix_of(code) is not None:
+        return _fix_of(code)
+    newer = session.scalar(
+        select(PairingCode).where(
+            PairingCode.player_id == code.player_id, PairingCode.round_id == code.round_id,
+            PairingCode.issued_at >= now - POSITION_MAX_AGE, PairingCode.lat.is_not(None),
+            PairingCode.lon.is_not(None), PairingCode.accuracy_m.is_not(None))
+        .order_by(PairingCode.issued_at.desc()).limit(1))
+    return _fix_of(newer) if newer is not None else None
+
+
+def _too_far(owner: Fix, claimer: Fix, rnd: Round) -> int | None:
+    """Metres apart, when that is beyond the limit even allowing for both accuracies."""
+    gap = distance_m(Position(owner.lat, owner.lon), Position(claimer.lat, claimer.lon))
+    slack = gap - owner.accuracy_m - claimer.accuracy_m
     return round(gap) if slack > rnd.max_distance_m else None
 
 
@@ -86,7 +102,11 @@ def claim(
             raise GameError("not_in_round", 403)
     if not is_playing(rnd, now):
         raise GameError("round_not_live", 409)
-    gap = _too_far(code, fix, rnd, now)
+    # Both phones say where they are, or a script could claim codes from anywhere.
+    there = owner_fix(session, code, now)
+    if fix is None or there is None:
+        raise GameError("position_required", 422, whose="yours" if fix is None else "partner")
+    gap = _too_far(there, fix, rnd)
     if gap is not None:
         raise GameError("too_far_apart", 422, metres=gap, limit=rnd.max_distance_m)
     # Use the code up first, so two simultaneous claims cannot both win.
@@ -107,12 +127,12 @@ def claim(
         pairing_code_id=code.id,
         met_at=now,
         photo_due_by=now + timedelta(minutes=rnd.meeting_minutes),
-        a_lat=code.lat,
-        a_lon=code.lon,
-        a_accuracy_m=code.accuracy_m,
-        b_lat=fix.lat if fix else None,
-        b_lon=fix.lon if fix else None,
-        b_accuracy_m=fix.accuracy_m if fix else None,
+        a_lat=there.lat,
+        a_lon=there.lon,
+        a_accuracy_m=there.accuracy_m,
+        b_lat=fix.lat,
+        b_lon=fix.lon,
+        b_accuracy_m=fix.accuracy_m,
     )
     session.add(meeting)
     session.flush()

@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -151,6 +152,9 @@ class Round(Base):
     max_browser_accuracy_m: Mapped[int] = mapped_column(Integer, default=75)
     require_location: Mapped[bool] = mapped_column(Boolean, default=True)
     moderation_mode: Mapped[str] = mapped_column(String(8), default="post")
+    # A photo whose place came only from the browser: accept | review | refuse.
+    browser_only_photos: Mapped[str] = mapped_column(String(8), default="accept",
+                                                     server_default="accept")
     leaderboard: Mapped[str] = mapped_column(String(8), default="visible")
     # The board as it was when the organiser froze it (JSON), shown until they reveal it.
     frozen_board: Mapped[str | None] = mapped_column(Text)
@@ -223,6 +227,8 @@ class PairingCode(Base):
 
 class Meeting(Base):
     __tablename__ = "meetings"
+    __table_args__ = (Index("ix_meetings_round_player_a", "round_id", "player_a_id"),
+                      Index("ix_meetings_round_player_b", "round_id", "player_b_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     # A showed the code, B claimed it.
@@ -268,6 +274,12 @@ class Photo(Base):
     status: Mapped[str] = mapped_column(String(16))  # accepted | pending_review | rejected
     reason: Mapped[str | None] = mapped_column(String(200))
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The round's seq when the photo was first accepted, under the round's lock: the order
+    # in which photos are scored, and so the order of a replay.
+    accepted_seq: Mapped[int | None] = mapped_column(Integer)
+    # Story spots the place lies in ("3,7"), fixed when recorded and refreshed when spots
+    # change, so a replay still knows them after an erase has dropped the place itself.
+    spot_ids: Mapped[str | None] = mapped_column(String(400))
     consent_a: Mapped[bool | None] = mapped_column(Boolean)
     consent_b: Mapped[bool | None] = mapped_column(Boolean)
     # Images deleted (purge, or a player erased their data); the facts stay for the ledger.
@@ -292,6 +304,44 @@ class PhotoImage(Base):
     height: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     photo: Mapped[Photo] = relationship(back_populates="images")
+
+
+class PairMeeting(Base):
+    """How often two players have had a scored photo in a round (low id first)."""
+
+    __tablename__ = "pair_meetings"
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    player_low: Mapped[int] = mapped_column(ForeignKey("players.id"), primary_key=True)
+    player_high: Mapped[int] = mapped_column(ForeignKey("players.id"), primary_key=True)
+    meetings: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SpotClaim(Base):
+    """A player has earned a story spot's bonus in a round (once per player and spot)."""
+
+    __tablename__ = "spot_claims"
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    player_id: Mapped[int] = mapped_column(ForeignKey("players.id"), primary_key=True)
+    spot_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class HashBand(Base):
+    """One of a photo's seven dHash bands: two pictures within 6 bits of each other share at
+    least one band exactly, so a near-duplicate search reads only the photos that do."""
+
+    __tablename__ = "photo_hash_bands"
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    band: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, primary_key=True)
+    photo_id: Mapped[int] = mapped_column(
+        ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class UploadAttempt(Base):

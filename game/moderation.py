@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from game.errors import GameError
 from game.events import Event, Notice, PhotoChanged, PhotoSubmitted
-from game.ledger import rescore
+from game.ledger import lock, rescore
 from game.models import Photo, Round
 from game.photos import on_wall
 from game.rounds import next_seq
@@ -22,17 +22,22 @@ def decide(session: Session, photo: Photo, decision: str, now: datetime,
     if decision not in DECISIONS:
         raise GameError("bad_request", 400)
     status = DECISIONS[decision]
+    rnd = session.get(Round, photo.round_id)
+    assert rnd is not None
+    lock(session, rnd)  # before reading the photo's status: two decisions queue up here
+    session.refresh(photo)
     if photo.status == status:
         return []
     was_on_wall = on_wall(photo)
     photo.status = status
     photo.reason = reason if status == "rejected" else None
-    if status == "accepted" and photo.accepted_at is None:
-        photo.accepted_at = now
+    seq = None
+    if status == "accepted" and photo.accepted_seq is None:
+        # Its place in the scoring order is now, under the lock; an undo keeps that place.
+        seq = next_seq(session, rnd.id, f"photo_{decision}", now)
+        photo.accepted_at, photo.accepted_seq = photo.accepted_at or now, seq
     session.flush()
-    rnd = session.get(Round, photo.round_id)
-    assert rnd is not None
-    events: list[Event] = list(rescore(session, rnd, now, kind=f"photo_{decision}"))
+    events: list[Event] = list(rescore(session, rnd, now, kind=f"photo_{decision}", seq=seq))
     if was_on_wall != on_wall(photo):
         seq = next_seq(session, rnd.id, "photo_wall", now, photo.id)
         events.append(PhotoChanged(rnd.id, seq, photo.id, on_wall(photo)))

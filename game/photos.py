@@ -9,17 +9,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from game.duplicates import add_bands, check_duplicates
 from game.errors import GameError
 from game.events import Event, Notice, PhotoChanged, PhotoSubmitted
-from game.ledger import score_photo
+from game.ledger import score_photo, spot_ids_at, spots_of
 from game.models import Meeting, Photo, PhotoImage, Player, Round
 from game.neighbourhoods import boundary_of
-from game.rounds import next_seq
-from uploads import Intake, Position, choose_location, hamming, to_utc
+from game.rounds import lock_round, next_seq
+from uploads import Intake, Position, choose_location, to_utc
 
 EARLIEST_BEFORE_MEETING = timedelta(minutes=5)
 LATEST_AFTER_NOW = timedelta(minutes=2)
-NEAR_DUPLICATE_BITS = 6  # of 64: a re-save or small crop, not another picture
 DISAGREE_M = 200.0
 
 
@@ -49,25 +49,13 @@ def meeting_for_photo(session: Session, player: Player, meeting_id: int, now: da
     return meeting
 
 
-def _check_duplicates(session: Session, round_id: int, sha256: str, dhash: int) -> None:
-    rows = session.execute(select(Photo.sha256, Photo.dhash).where(Photo.round_id == round_id))
-    for other_sha, other_dhash in rows:
-        if other_sha == sha256 or hamming(other_dhash, dhash) <= NEAR_DUPLICATE_BITS:
-            raise GameError("duplicate_photo", 409)
-
-
 def _has_photo(session: Session, round_id: int, player_id: int) -> bool:
-    return bool(
-        session.scalar(
-            select(Photo.id)
-            .join(Meeting, Meeting.id == Photo.meeting_id)
-            .where(
-                Photo.round_id == round_id,
-                or_(Meeting.player_a_id == player_id, Meeting.player_b_id == player_id),
-            )
-            .limit(1)
-        )
-    )
+    # One indexed lookup per side of the meeting; an OR over both would read the round.
+    for side in (Meeting.player_a_id, Meeting.player_b_id):
+        if session.scalar(select(Photo.id).join(Meeting, Meeting.id == Photo.meeting_id)
+                          .where(Meeting.round_id == round_id, side == player_id).limit(1)):
+            return True
+    return False
 
 
 def record_photo(
@@ -78,9 +66,19 @@ def record_photo(
     browser: Position | None,
     now: datetime,
 ) -> Recorded:
-    """Check place, time and duplicates, then store the photo and its derived images."""
-    rnd = session.get(Round, meeting.round_id)
+    """Check place, time and duplicates, then store the photo and its derived images.
+
+    The round's lock comes first: the checks and the points below see every photo recorded
+    before this one, in this process or another.
+    """
+    lock_round(session, meeting.round_id)
+    rnd = session.get(Round, meeting.round_id, populate_existing=True)
     assert rnd is not None
+    session.refresh(player)
+    if player.banned:
+        raise GameError("not_in_round", 403)
+    if session.scalar(select(Photo.id).where(Photo.meeting_id == meeting.id)):
+        raise GameError("meeting_has_photo", 409)
     hood = rnd.neighbourhood
     facts = intake.facts
     position, source, disagree = choose_location(
@@ -89,6 +87,8 @@ def record_photo(
     )
     if position is None and rnd.require_location:
         raise GameError("no_location", 422)
+    if source == "browser" and rnd.browser_only_photos == "refuse":
+        raise GameError("photo_location_required", 422)
     if position is not None and not boundary_of(hood.boundary_geojson).contains(
         position.lat, position.lon
     ):
@@ -100,7 +100,7 @@ def record_photo(
     if not earliest <= taken <= min(now + LATEST_AFTER_NOW, rnd.ends_at + LATEST_AFTER_NOW):
         raise GameError("photo_not_from_meeting", 422)
     dhash = signed64(facts.dhash)
-    _check_duplicates(session, rnd.id, facts.sha256, dhash)
+    check_duplicates(session, rnd.id, facts.sha256, dhash)
 
     flags = []
     if source == "browser":
@@ -124,7 +124,9 @@ def record_photo(
         accuracy_m=position.accuracy_m if position else None,
         location_source=source,
         flags=",".join(flags),
-        status="accepted" if rnd.moderation_mode == "post" else "pending_review",
+        status=_first_status(rnd, source),
+        spot_ids=spot_ids_at(spots_of(session, rnd), position.lat, position.lon)
+        if position else "",
         created_at=now,
     )
     images = intake.images
@@ -138,6 +140,7 @@ def record_photo(
         )
     session.add(photo)
     session.flush()
+    add_bands(session, photo)
     events: list[Event] = [
         Notice(pid, "photo", {"photo_id": photo.id, "meeting_id": meeting.id,
                               "status": photo.status})
@@ -151,6 +154,16 @@ def record_photo(
     events.extend(Notice(pid, "consent", {"photo_id": photo.id, "image": shown}) for pid in
                   (meeting.player_a_id, meeting.player_b_id))
     return Recorded(photo, events)
+
+
+def _first_status(rnd: Round, source: str | None) -> str:
+    """Pre-moderation, or a place only the browser vouches for under `review`: wait for a
+    person; otherwise accepted at once."""
+    if rnd.moderation_mode == "pre":
+        return "pending_review"
+    if source == "browser" and rnd.browser_only_photos == "review":
+        return "pending_review"
+    return "accepted"
 
 
 def _content_hash(data: bytes) -> str:

@@ -85,8 +85,13 @@ def join(
     team: str | None,
     now: datetime,
     language: str | None = None,
+    device: Player | None = None,
 ) -> Joined:
+    """A new player joins. `device` is whoever this phone already is (cookie or token): one
+    phone is one player per round, so a second name for the same round is refused."""
     can_join(rnd)
+    if device is not None and participation(session, device.id, rnd.id) is not None:
+        raise GameError("already_joined", 409, name=device.display_name)
     name = new_name(session, rnd.neighbourhood_id, display_name)
     team_name = clean_name(team, limit=TEAM_MAX, code="team_invalid") if team else None
     secret = new_secret()

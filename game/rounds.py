@@ -35,6 +35,7 @@ RULES: tuple[tuple[str, int, int], ...] = (
     ("max_browser_accuracy_m", 5, 10_000),
 )
 MODERATION_MODES = ("post", "pre")
+BROWSER_ONLY_MODES = ("accept", "review", "refuse")
 LEADERBOARD_MODES = ("visible", "hidden", "frozen")
 
 
@@ -43,6 +44,25 @@ class RoundSpec:
     name: str
     starts_at: datetime
     ends_at: datetime
+
+
+def lock_round(session: Session, round_id: int) -> None:
+    """Take the round's lock for the rest of the transaction: everything that changes points
+    takes it first, before reading what an award depends on, so scoring is serialized per
+    round across threads and processes and the lock's order is the scoring order.
+
+    PostgreSQL: SELECT ... FOR NO KEY UPDATE on the round's row: it excludes other lockers and
+    `next_seq`, but not the key-share locks that inserting a photo or meeting (foreign keys to
+    the round) takes, which FOR UPDATE would turn into deadlocks. SQLite: a write first (SQLite
+    has one writer), which starts the transaction on the newest data; other writers wait
+    their busy timeout.
+    Taking it again in the same transaction costs a statement and is harmless.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Round).where(Round.id == round_id).values(seq=Round.seq))
+    else:
+        session.execute(select(Round.id).where(Round.id == round_id)
+                        .with_for_update(key_share=True))
 
 
 def next_seq(session: Session, round_id: int, kind: str, now: datetime,
@@ -75,6 +95,10 @@ def apply_rules(rnd: Round, rules: dict[str, object]) -> None:
         if rules["moderation_mode"] not in MODERATION_MODES:
             raise GameError("rule_out_of_range", 422, rule="moderation_mode", low=0, high=0)
         rnd.moderation_mode = str(rules["moderation_mode"])
+    if rules.get("browser_only_photos") is not None:
+        if rules["browser_only_photos"] not in BROWSER_ONLY_MODES:
+            raise GameError("rule_out_of_range", 422, rule="browser_only_photos", low=0, high=0)
+        rnd.browser_only_photos = str(rules["browser_only_photos"])
     if rules.get("leaderboard") is not None:
         if rules["leaderboard"] not in LEADERBOARD_MODES:
             raise GameError("rule_out_of_range", 422, rule="leaderboard", low=0, high=0)

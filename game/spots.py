@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from game.errors import GameError
 from game.events import Event
-from game.ledger import rescore
+from game.ledger import lock, rescore, spot_ids_at
 from game.models import Neighbourhood, Photo, Round, StorySpot
 from game.neighbourhoods import boundary_of
 from scoring import DEFAULT_SPOT_BONUS
@@ -218,9 +218,19 @@ def excerpt(story: str, limit: int = EXCERPT_MAX) -> str:
 
 
 def rescore_rounds(session: Session, hood: Neighbourhood, now: datetime) -> list[Event]:
-    """Spots changed: every round of the neighbourhood to a full replay, by compensating entries."""
+    """Spots changed: every round of the neighbourhood to a full replay, by compensating entries.
+
+    Each photo that still has its place gets its spots again; an erased one keeps those it had.
+    """
     events: list[Event] = []
-    for rnd in session.scalars(select(Round).where(Round.neighbourhood_id == hood.id)
-                               .order_by(Round.id)):
+    rounds = list(session.scalars(select(Round).where(Round.neighbourhood_id == hood.id)
+                                  .order_by(Round.id)))
+    for rnd in rounds:
+        lock(session, rnd)
+    spots = list(session.scalars(select(StorySpot).where(StorySpot.neighbourhood_id == hood.id)))
+    for rnd in rounds:
+        for photo in session.scalars(select(Photo).where(Photo.round_id == rnd.id,
+                                                         Photo.lat.is_not(None))):
+            photo.spot_ids = spot_ids_at(spots, photo.lat, photo.lon)
         events += rescore(session, rnd, now, kind="spots_changed")
     return events

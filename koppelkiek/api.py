@@ -77,10 +77,16 @@ def api_join() -> Any:
     rnd = by_join_code(s, text_field(data, "join_code") or "")
     if rnd is None:
         raise GameError("join_code_unknown", 404)
-    joined = join(
-        s, rnd, display_name=text_field(data, "display_name", required=False),
-        team=text_field(data, "team", required=False), now=now(), language=select_locale(),
-    )
+    try:
+        joined = join(
+            s, rnd, display_name=text_field(data, "display_name", required=False),
+            team=text_field(data, "team", required=False), now=now(), language=select_locale(),
+            device=current_player(),
+        )
+    except GameError as exc:
+        if exc.code == "already_joined":
+            exc.params["url"] = public_url(url_for("play.player_page"))
+        raise
     s.commit()
     realtime.publish(joined.events)
     return jsonify(

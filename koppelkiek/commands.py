@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from game.errors import GameError
 from game.exports import as_json, csv_zip
-from game.ledger import check, ledger_matches_keys, rescore
+from game.ledger import check, ledger_matches_keys, rescore, state_matches
 from game.models import Neighbourhood, Organiser, Round
 from game.neighbourhoods import create_neighbourhood
 from game.organisers import audit, create_organiser, grant
@@ -311,13 +311,17 @@ def check_command(round_id: int) -> None:
         if rnd is None:
             raise click.ClickException(f"no round {round_id}")
         differences = check(s, rnd)
-        if not differences and ledger_matches_keys(s, rnd):
+        state_ok = state_matches(s, rnd)
+        if not differences and ledger_matches_keys(s, rnd) and state_ok:
             click.echo(f"Round {rnd.id}: standings, ledger and replay agree.")
             return
         for d in differences:
             click.echo(f"player {d.player_id}: standing {d.standing}, ledger {d.ledger}, "
                        f"replay {d.replay}", err=True)
-        if not differences:
+        if not state_ok:
+            click.echo("the scoring state (pairs, meetings, spots) differs from a replay; "
+                       "`koppelkiek round rescore` rebuilds it", err=True)
+        elif not differences:
             click.echo("ledger entries per photo differ from a replay", err=True)
         sys.exit(1)
 

@@ -109,6 +109,18 @@ MESSAGES: dict[str, Any] = {
                           "first."),
     "too_far_apart": _l("Your phones seem to be %(metres)s m apart. Stand next to each other "
                         "and try again."),
+    # fair play (issue 12)
+    "position_required": _l("A meeting counts only when both phones share their location. "
+                            "Allow location for this site: tap the lock or (i) next to the web "
+                            "address, set Location to Allow, and reload the page. The phone "
+                            "showing the code must allow it too; then scan a fresh code."),
+    "photo_location_required": _l("In this round a photo needs its place in the file itself "
+                                  "(GPS). Allow location for your phone's camera, take the photo "
+                                  "with the camera and send it again."),
+    "already_joined": _l("This phone already plays in this round as %(name)s. One phone is one "
+                         "player: open your own page at %(url)s"),
+    "idempotency_key_reused": _l("That Idempotency-Key was already used for another meeting. "
+                                 "Send a new key with each photo."),
     # story spots
     "spot_name_invalid": _l("Give the story spot a name of 1 to %(maximum)s characters."),
     "spot_story_too_long": _l("The story is too long (%(length)s characters). Keep it to "

@@ -25,11 +25,12 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from game.errors import GameError
-from game.ledger import rescore
+from game.ledger import lock, rescore
 from game.models import Neighbourhood, Organiser, Participation, Round
 from game.neighbourhoods import create_neighbourhood, outline_svg
 from game.organisers import audit, audit_log, authenticate
 from game.rounds import (
+    BROWSER_ONLY_MODES,
     LEADERBOARD_MODES,
     MODERATION_MODES,
     RULES,
@@ -80,6 +81,7 @@ class RoundForm(FlaskForm):
     starts = DateTimeLocalField(format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
     ends = DateTimeLocalField(format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
     moderation_mode = SelectField(choices=list(MODERATION_MODES), default="post")
+    browser_only_photos = SelectField(choices=list(BROWSER_ONLY_MODES), default="accept")
     leaderboard = SelectField(choices=list(LEADERBOARD_MODES), default="visible")
     require_location = BooleanField(default=True)
 
@@ -224,6 +226,7 @@ def _local(value: datetime | None, tz: str) -> datetime:
 def _rules_from(form: RoundForm) -> dict[str, object]:
     rules: dict[str, object] = {c: getattr(form, c).data for c, _, _ in RULES}
     rules["moderation_mode"] = form.moderation_mode.data
+    rules["browser_only_photos"] = form.browser_only_photos.data
     rules["leaderboard"] = form.leaderboard.data
     rules["require_location"] = bool(form.require_location.data)
     return rules
@@ -276,6 +279,7 @@ def round_rules(round_id: int) -> Any:
     if not form.validate_on_submit():
         flash("; ".join(_form_errors(form)), "error")
         return redirect(url_for("organise.round_page", round_id=rnd.id)), 303
+    lock(s, rnd)  # photos scored meanwhile wait, then count under the new rules
     tz = rnd.neighbourhood.timezone
     starts, ends = _local(form.starts.data, tz), _local(form.ends.data, tz)
     if ends <= starts:

@@ -72,13 +72,18 @@ def _browser_position() -> Position | None:
     return Position(lat, lon, accuracy)
 
 
-def _earlier_answer(player_id: int, key: str | None) -> Photo | None:
+def _earlier_answer(player_id: int, key: str | None, meeting_id: int) -> Photo | None:
+    """The photo this key already sent; a key is scoped to (player, meeting), so the same key
+    for another meeting is refused rather than answered with the wrong photo."""
     if not key:
         return None
     attempt = db_session().scalar(
         select(UploadAttempt).where(UploadAttempt.player_id == player_id, UploadAttempt.key == key)
     )
-    return db_session().get(Photo, attempt.photo_id) if attempt else None
+    photo = db_session().get(Photo, attempt.photo_id) if attempt else None
+    if photo is not None and photo.meeting_id != meeting_id:
+        raise GameError("idempotency_key_reused", 422)
+    return photo
 
 
 @bp.post("/api/v1/meetings/<int:meeting_id>/photo")
@@ -88,7 +93,7 @@ def upload(meeting_id: int) -> Any:
     key = request.headers.get("Idempotency-Key", "").strip() or None
     if key is not None and len(key) > KEY_MAX:
         raise GameError("field_invalid", 422, field="Idempotency-Key")
-    earlier = _earlier_answer(player.id, key)
+    earlier = _earlier_answer(player.id, key, meeting_id)
     if earlier is not None:
         return jsonify(photo=photo_json(earlier)), 201
     s = db_session()
@@ -124,7 +129,7 @@ def upload(meeting_id: int) -> Any:
     except IntegrityError:
         # The same attempt raced in twice: the first one won; answer with it.
         s.rollback()
-        earlier = _earlier_answer(player.id, key)
+        earlier = _earlier_answer(player.id, key, meeting_id)
         if earlier is None:
             raise GameError("meeting_has_photo", 409) from None
         return jsonify(photo=photo_json(earlier)), 201

@@ -19,6 +19,7 @@ from koppelkiek.db import session as db_session
 from koppelkiek.extensions import limiter
 from koppelkiek.identity import current_player, now, set_player_cookie
 from koppelkiek.language import select_locale
+from koppelkiek.qr import public_url
 from koppelkiek.redirects import same_site_path
 
 bp = Blueprint("play", __name__)
@@ -87,9 +88,11 @@ def join_submit(join_code: str) -> Any:
     try:
         joined = join(
             s, rnd, display_name=form.display_name.data, team=form.team.data,
-            now=now(), language=select_locale(),
+            now=now(), language=select_locale(), device=current_player(),
         )
     except GameError as exc:
+        if exc.code == "already_joined":
+            exc.params["url"] = public_url(url_for("play.player_page"))
         if exc.code in ("display_name_invalid", "display_name_taken", "team_invalid"):
             s.rollback()
             return render_template(

@@ -17,7 +17,7 @@ from scoring.rules import (
     WELCOME,
     Rules,
 )
-from scoring.tally import Tally, across_teams, replay, team_key
+from scoring.tally import Before, Outcome, Tally, across_teams, replay, score, team_key
 
 __all__ = [
     "ACROSS_TEAMS",
@@ -28,6 +28,8 @@ __all__ = [
     "STORY_SPOT",
     "WELCOME",
     "Award",
+    "Before",
+    "Outcome",
     "AwardKey",
     "Rules",
     "ScoredPhoto",
@@ -38,6 +40,7 @@ __all__ = [
     "compensate",
     "ledger_sums",
     "replay",
+    "score",
     "team_key",
     "totals",
 ]

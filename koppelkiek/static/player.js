@@ -55,13 +55,18 @@
 
   // Last known position, refreshed in the background when the person allows it.
   var position = null;
+  // Location refused (or a claim said position_required): say why it matters and how to allow it.
+  function explainLocation(err) {
+    var help = document.getElementById("location-help");
+    if (help && (!err || err.code === 1)) help.hidden = false;
+  }
   function watchPosition() {
     if (!navigator.geolocation) return;
     navigator.geolocation.watchPosition(function (p) {
       position = { lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy };
       var hint = document.getElementById("geo-hint");
       if (hint) hint.hidden = true;
-    }, function () {}, { enableHighAccuracy: true, maximumAge: 30000, timeout: 20000 });
+    }, explainLocation, { enableHighAccuracy: true, maximumAge: 30000, timeout: 20000 });
   }
   function currentPosition(waitMs) {
     return new Promise(function (resolve) {
@@ -71,7 +76,7 @@
       navigator.geolocation.getCurrentPosition(function (p) {
         position = { lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy };
         if (!done) { done = true; resolve(position); }
-      }, function () { if (!done) { done = true; resolve(null); } },
+      }, function (e) { explainLocation(e); if (!done) { done = true; resolve(null); } },
       { enableHighAccuracy: true, maximumAge: 30000, timeout: waitMs });
     });
   }
@@ -182,6 +187,7 @@
       err.textContent = (res.body && res.body.error && res.body.error.message) || "Error " + res.status;
       err.setAttribute("data-code", (res.body && res.body.error && res.body.error.code) || "");
       err.hidden = false;
+      if (err.getAttribute("data-code") === "position_required") explainLocation();
     }
     var status = document.getElementById("claim-status");
     if (status) status.hidden = true;

@@ -54,7 +54,8 @@ def test_alphabet_has_no_lookalikes() -> None:
 def test_codes_are_unique_well_formed_and_not_guessable(engine, n: int, data) -> None:  # type: ignore[no-untyped-def]
     with Session(engine) as s:
         rnd, a, b = _setup(s, data.draw(st.uuids()).hex)
-        codes = [issue_code(s, a, rnd, T0).code for _ in range(n)]
+        here = Fix(PLEIN.lat, PLEIN.lon, 10)
+        codes = [issue_code(s, a, rnd, T0, here).code for _ in range(n)]
         assert len(set(codes)) == n  # never reused
         for code in codes:
             assert well_formed(code, CODE_LENGTH)
@@ -63,14 +64,38 @@ def test_codes_are_unique_well_formed_and_not_guessable(engine, n: int, data) ->
         guess = data.draw(st.text(alphabet=ALPHABET, min_size=6, max_size=6))
         if guess not in codes:
             with pytest.raises(GameError) as refused:
-                claim(s, b, guess, T0)
+                claim(s, b, guess, T0, here)
             assert refused.value.code == "pairing_code_unknown"
         # Any typing of a real code works: case, spaces and dashes do not matter.
         target = data.draw(st.sampled_from(codes))
         noise = data.draw(st.lists(st.sampled_from([" ", "-", ""]), min_size=6, max_size=6))
         typed = "".join(ch.lower() if i % 2 else ch + noise[i] for i, ch in enumerate(target))
         assert normalise(typed) == target
-        assert claim(s, b, typed, T0).meeting.player_a_id == a.id
+        assert claim(s, b, typed, T0, here).meeting.player_a_id == a.id
+        s.rollback()
+
+
+def test_a_claim_needs_both_phones_fresh_positions(engine) -> None:  # type: ignore[no-untyped-def]
+    here = Fix(PLEIN.lat, PLEIN.lon, 10)
+    with Session(engine) as s:
+        rnd, a, b = _setup(s, "positions")
+        blind = issue_code(s, a, rnd, T0).code
+        with pytest.raises(GameError) as refused:
+            claim(s, b, blind, T0, here)
+        assert refused.value.params["whose"] == "partner"
+        with pytest.raises(GameError) as refused:
+            claim(s, b, issue_code(s, a, rnd, T0, here).code, T0)
+        assert refused.value.params["whose"] == "yours"
+        # The owner's old code has a position, but it is older than two minutes.
+        old = issue_code(s, a, rnd, T0, here)
+        later = T0 + timedelta(minutes=2, seconds=1)
+        old.expires_at = later + timedelta(seconds=30)
+        with pytest.raises(GameError) as refused:
+            claim(s, b, old.code, later, here)
+        assert refused.value.code == "position_required"
+        # A refresh since then brings the owner's position up to date.
+        issue_code(s, a, rnd, later, here)
+        assert claim(s, b, old.code, later, here).created
         s.rollback()
 
 

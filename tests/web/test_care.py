@@ -128,8 +128,9 @@ def test_ban_keeps_or_reverses_points_and_can_be_undone(app: Flask, clock: Clock
     assert check(app, world.round_id) == 0
     # Their codes stop working, and so do new claims and photos.
     assert fatma.post("/api/v1/pairing-codes", json={}).status_code == 403
-    code = jan.post("/api/v1/pairing-codes", json={}).get_json()["code"]
-    assert fatma.post("/api/v1/meetings", json={"code": code}).get_json()["error"]["code"] \
+    here = {"lat": 43.467, "lon": 11.885, "accuracy": 10}
+    code = jan.post("/api/v1/pairing-codes", json=here).get_json()["code"]
+    assert fatma.post("/api/v1/meetings", json={"code": code, **here}).get_json()["error"]["code"] \
         == "not_in_round"
     console_post(org, f"{players}/{pid}/unban", players)
     assert points(fatma) == 12 and check(app, world.round_id) == 0

@@ -17,12 +17,16 @@ FAR_B = {"lat": 52.07870, "lon": 5.12400, "accuracy": 10}  # ~300 m north
 
 
 def code_for(client: FlaskClient, **position: Any) -> dict[str, Any]:
+    """A code, issued with a position (NEAR_A unless given; `lat=None` for none)."""
+    position = {k: v for k, v in {**NEAR_A, **position}.items() if v is not None}
     res = client.post("/api/v1/pairing-codes", json=position)
     assert res.status_code == 201, res.get_json()
     return res.get_json()
 
 
 def claim(client: FlaskClient, code: str, **position: Any) -> Any:
+    """Claim with a position (NEAR_B unless given; `lat=None` for none)."""
+    position = {k: v for k, v in {**NEAR_B, **position}.items() if v is not None}
     return client.post("/api/v1/meetings", json={"code": code, **position})
 
 
@@ -115,8 +119,16 @@ def test_cannot_meet_yourself(world: World) -> None:
 def test_distance_needs_both_fresh_positions(world: World) -> None:
     a, _ = world.join("Fatma")
     b, _ = world.join("Ömer")
-    # B far away but A's position unknown: no check possible, the meeting counts.
-    assert claim(b, code_for(a)["code"], **FAR_B).status_code == 201
+    # A's position unknown: no distance check is possible, so no meeting either.
+    refused = claim(b, code_for(a, lat=None)["code"], **FAR_B)
+    assert refused.status_code == 422 and error_of(refused) == "position_required"
+    # A's position is older than two minutes and no fresher code came since: the same.
+    stale = code_for(a)["code"]
+    world.clock.advance(seconds=59)
+    a.post("/api/v1/pairing-codes", json={})  # a refresh without a position
+    world.clock.advance(seconds=62)
+    refused = claim(b, stale)
+    assert refused.status_code == 410  # the code itself has expired by then too
     c, _ = world.join("Jan")
     # Within the limit once both accuracies are taken off: 300 m apart, 110 m accuracy each.
     loose = {**FAR_B, "accuracy": 110}

@@ -34,8 +34,8 @@ def arezzo(app: Flask, clock: Clock) -> World:
 
 
 def meet(world: World, a: FlaskClient, b: FlaskClient) -> int:
-    code = a.post("/api/v1/pairing-codes", json={}).get_json()["code"]
-    res = b.post("/api/v1/meetings", json={"code": code})
+    code = a.post("/api/v1/pairing-codes", json=INSIDE).get_json()["code"]
+    res = b.post("/api/v1/meetings", json={"code": code, **INSIDE})
     assert res.status_code in (200, 201), res.get_json()
     return int(res.get_json()["meeting"]["id"])
 

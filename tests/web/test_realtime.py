@@ -9,6 +9,8 @@ from flask.testing import FlaskClient
 from koppelkiek.realtime import socketio
 from tests.conftest import World, csrf_from
 
+HERE = {"lat": 52.076, "lon": 5.124, "accuracy": 10}  # both phones, side by side
+
 
 def events(sock: Any, name: str) -> list[dict[str, Any]]:
     return [e["args"][0] for e in sock.get_received() if e["name"] == name]
@@ -29,8 +31,8 @@ def test_a_notice_reaches_exactly_the_right_player(world: World) -> None:
     screen = socket_for(world)
     for sock in (sock_a, sock_b, sock_c, screen):
         sock.get_received()
-    code = a.post("/api/v1/pairing-codes", json={}).get_json()["code"]
-    assert b.post("/api/v1/meetings", json={"code": code}).status_code == 201
+    code = a.post("/api/v1/pairing-codes", json=HERE).get_json()["code"]
+    assert b.post("/api/v1/meetings", json={"code": code, **HERE}).status_code == 201
     to_a = events(sock_a, "notice")
     to_b = events(sock_b, "notice")
     assert [n["partner"] for n in to_a] == ["Ömer"]
@@ -45,8 +47,8 @@ def test_cookie_identifies_the_socket(world: World) -> None:
     phone = world.app.test_client()
     phone.set_cookie("kk_player", body_a["token"])
     sock = socket_for(world, flask_client=phone)
-    code = a.post("/api/v1/pairing-codes", json={}).get_json()["code"]
-    b.post("/api/v1/meetings", json={"code": code})
+    code = a.post("/api/v1/pairing-codes", json=HERE).get_json()["code"]
+    b.post("/api/v1/meetings", json={"code": code, **HERE})
     assert [n["kind"] for n in events(sock, "notice")] == ["meeting"]
 
 
