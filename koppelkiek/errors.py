@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from game.errors import GameError
@@ -64,7 +65,17 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(GameError)
     def game_error(exc: GameError) -> Any:
-        return refusal(exc.code, exc.status, exc.params)
+        response = make_response(refusal(exc.code, exc.status, exc.params))
+        if "retry_after" in exc.params:  # busy, too slow, too many: when trying again helps
+            response.headers["Retry-After"] = str(exc.params["retry_after"])
+        return response
+
+    @app.errorhandler(PoolTimeout)
+    def pool_exhausted(_exc: PoolTimeout) -> Any:
+        # Every connection is in use: say so at once, and when to come back, never a 500.
+        response = make_response(refusal("busy", 503))
+        response.headers["Retry-After"] = "2"
+        return response
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc: CSRFError) -> Any:

@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import time
+from datetime import timedelta
+from math import ceil
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import lazy_gettext as _l
+from limits import parse_many
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from game.errors import GameError
-from game.models import Meeting, Photo, PhotoImage, Round, UploadAttempt
+from game.models import Meeting, Photo, PhotoImage, Player, Round, UploadAttempt, UploadSlot
 from game.organisers import manages
+from game.photo_slots import IN_FLIGHT, forget, free_slot, take_slot
 from game.photos import (
     Recorded,
     awaiting_consent,
+    count_refusal,
     image,
     may_see,
     meeting_for_photo,
@@ -24,9 +42,11 @@ from game.photos import (
     set_consent,
 )
 from koppelkiek import realtime
-from koppelkiek.darkroom import develop_photo, off_loop
+from koppelkiek.darkroom import Job, darkroom, develop_photo, off_loop, queue_full
+from koppelkiek.db import db
 from koppelkiek.db import session as db_session
 from koppelkiek.errors import reads_own_body
+from koppelkiek.extensions import limiter
 from koppelkiek.identity import (
     check_api_csrf,
     current_organiser,
@@ -44,8 +64,11 @@ INTAKE_STATUS = {
     "image_too_large": 422,
     "image_broken": 422,
     "image_too_small": 422,
+    "image_too_complex": 422,
 }
 KEY_MAX = 80
+# Refusals that say nothing about the photo: they do not count towards closing the meeting.
+NOT_THE_PHOTO = frozenset({"busy", "meeting_has_photo", "upload_too_slow"})
 
 
 def photo_json(photo: Photo) -> dict[str, Any]:
@@ -82,6 +105,7 @@ def _earlier_answer(player_id: int, key: str | None) -> Photo | None:
 @reads_own_body  # its fields are numbers, parsed strictly (_browser_position)
 def upload(meeting_id: int) -> Any:
     player = require_player()
+    _count_attempt(player.id)
     key = request.headers.get("Idempotency-Key", "").strip() or None
     if key is not None and len(key) > KEY_MAX:
         raise GameError("field_invalid", 422, field="Idempotency-Key")
@@ -90,18 +114,48 @@ def upload(meeting_id: int) -> Any:
         return jsonify(photo=photo_json(earlier)), 201
     s = db_session()
     meeting = meeting_for_photo(s, player, meeting_id, now())
-    # Only now is the body read (@reads_own_body): a refusal above costs no upload.
-    upload = request.files.get("photo")
+    if queue_full():  # refused before the phone spends its data on the body
+        raise darkroom().busy(float(current_app.config["PHOTO_WAIT_SECONDS"]))
+    # Nothing written yet: the connection goes back to the pool. From here on the phone sends
+    # its body and the photo waits for a worker; neither may hold a connection.
+    s.commit()
+    sessions = db.sessions(current_app)
+    slot = take_slot(sessions, player.id, holder(), now(), _stale_after())
+    if slot is None:
+        raise GameError("upload_in_progress", 429, retry_after=5, limit=IN_FLIGHT)
+    try:
+        return _receive(player, meeting, key)
+    except GameError as exc:
+        if exc.code not in NOT_THE_PHOTO:
+            s.rollback()
+            with sessions() as counting:
+                count_refusal(counting, meeting.id, now())
+                counting.commit()
+        raise
+    finally:
+        free_slot(sessions, slot)
+
+
+def _receive(player: Player, meeting: Meeting, key: str | None) -> Any:
+    """Read (paced, spooled), develop and record the photo of a checked meeting."""
+    s = db_session()
+    try:
+        # Only now is the body read (@reads_own_body): a refusal above costs no upload.
+        upload = request.files.get("photo")
+    except RequestEntityTooLarge:
+        raise GameError("photo_too_large", 413) from None
     if upload is None:
         raise GameError("photo_missing", 422)
-    data = upload.read()
-    upload.close()  # a spooled temporary file: let it go at once
-    s.commit()  # nothing written yet: the connection goes back to the pool while it develops
+    config = current_app.config
+    job = Job(upload.stream, player.id, max_pixels=int(config["MAX_PIXELS"]),
+              wait_seconds=float(config["PHOTO_WAIT_SECONDS"]),
+              deadline_seconds=float(config["PHOTO_JOB_SECONDS"]))
     try:
-        intake = develop_photo(data, max_pixels=int(current_app.config["MAX_PIXELS"]))
+        intake = develop_photo(job)
     except IntakeError as exc:
         raise GameError(exc.code, INTAKE_STATUS[exc.code]) from None
-    del data  # the original is never kept
+    finally:
+        upload.close()  # the spooled body goes at once: the original is never kept
     at, browser = now(), _browser_position()
 
     def store() -> Recorded:
@@ -124,6 +178,55 @@ def upload(meeting_id: int) -> Any:
         return jsonify(photo=photo_json(earlier)), 201
     realtime.publish(recorded.events)
     return jsonify(photo=photo_json(recorded.photo)), 201
+
+
+def _count_attempt(player_id: int) -> None:
+    """Photo attempts per player, refused ones included, in Flask-Limiter's storage (Redis
+    when several processes serve): 429 too_many_photos with when to try again."""
+    rate = limiter.limiter
+    for item in parse_many(str(current_app.config["PHOTO_RATE_LIMIT"])):
+        if not rate.hit(item, "photo", str(player_id)):
+            reset = rate.get_window_stats(item, "photo", str(player_id)).reset_time
+            raise GameError("too_many_photos", 429, retry_after=max(1, ceil(reset - time.time())))
+
+
+def _stale_after() -> timedelta:
+    """Longer than any upload may take: a slot this old lost its holder."""
+    config = current_app.config
+    return timedelta(seconds=float(config["UPLOAD_SECONDS"]) + float(config["PHOTO_WAIT_SECONDS"])
+                     + float(config["PHOTO_JOB_SECONDS"]) + 60)
+
+
+def holder() -> str:
+    """This process, as named on the upload slots it holds."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:80]
+
+
+def forget_dead_uploads(app: Flask) -> int:
+    """At start: free the upload slots that earlier processes on this host left behind
+    (killed with uploads in flight), so their players are not told to wait."""
+    host = socket.gethostname()
+    with db.sessions(app)() as s:
+        dead = []
+        for name in s.scalars(select(UploadSlot.holder).distinct()):
+            where, _, pid = name.rpartition(":")
+            if where == host and pid.isdigit() and not _alive(int(pid)):
+                dead.append(name)
+        freed = forget(s, dead)
+        s.commit()
+    return freed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # a predecessor that had our pid
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @bp.post("/api/v1/photos/<int:photo_id>/consent")
