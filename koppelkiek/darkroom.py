@@ -9,9 +9,10 @@ Without gevent (tests, `flask run`) everything runs inline.
 In front of the workers is a bounded waiting line: a photo that cannot start within a few
 seconds is refused as 503 busy (the phone tries again later), and while it waits its body
 stays in its spooled temporary file. When a worker frees up, the waiting photo of the player
-with the fewest photos being developed goes first, so one player's many uploads cannot make
-a neighbour wait behind all of them. Each job has a deadline: a worker that overruns it is
-killed and replaced, and the photo is refused as image_too_complex.
+with the fewest photos being developed (then the one served longest ago) goes first, so one
+player's many uploads cannot make a neighbour wait behind all of them. Each job has a
+deadline: a worker that overruns it is killed and replaced, and the photo is refused as
+image_too_complex.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import atexit
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any, TypeVar
@@ -70,6 +72,7 @@ class Darkroom:
         self._developing = 0
         self._per_owner: dict[int, int] = {}
         self._waiting: list[_Waiter] = []
+        self._served: dict[int, float] = {}  # owner -> when a job of theirs last started
 
     def _start(self) -> subprocess.Popen[bytes]:
         return subprocess.Popen([sys.executable, "-m", "uploads.worker"],
@@ -99,6 +102,9 @@ class Darkroom:
     def _grant(self, owner: int) -> None:
         self._developing += 1
         self._per_owner[owner] = self._per_owner.get(owner, 0) + 1
+        if len(self._served) > 10_000:  # only the recent past matters
+            self._served.clear()
+        self._served[owner] = time.monotonic()
 
     def _leave(self, owner: int) -> None:
         self._developing -= 1
@@ -106,8 +112,11 @@ class Darkroom:
         if not self._per_owner[owner]:
             del self._per_owner[owner]
         if self._waiting and self._developing < self._size:
-            # The longest-waiting photo of whoever has the fewest being developed now.
-            waiter = min(self._waiting, key=lambda w: self._per_owner.get(w.owner, 0))
+            # Whoever has the fewest being developed now, then whoever was served longest ago,
+            # then the longest-waiting photo: a neighbour waits for at most one of a
+            # flooding player's jobs.
+            waiter = min(self._waiting, key=lambda w: (self._per_owner.get(w.owner, 0),
+                                                       self._served.get(w.owner, 0.0)))
             self._waiting.remove(waiter)
             self._grant(waiter.owner)
             waiter.granted.set()
@@ -216,6 +225,14 @@ def develop_photo(job: Job) -> Intake:
         job.source.seek(0)
         return take_in(job.source.read(), max_pixels=job.max_pixels, min_side=job.min_side)
     return _configured().develop(job)
+
+
+def hold_back(seconds: float) -> None:
+    """Under gevent, wait before answering a refusal that a flood would repeat at once (the
+    player's uploads in flight or rate limit): a waiting greenlet costs next to nothing, and
+    20 uploads kept in flight from one script then come ~20 a second, not ~1,000."""
+    if _gevent():
+        gevent.sleep(seconds)
 
 
 def off_loop(work: Callable[..., T], *args: Any) -> T:

@@ -50,6 +50,15 @@ def reads_own_body(view: F) -> F:
     return view
 
 
+BODY_UNREAD = "koppelkiek.body_unread"
+
+
+def leave_body_unread() -> None:
+    """A view that refuses before reading its body: under `serve` the connection then closes
+    instead of reading (up to 20 MB of) a body that nobody wants (serving.GivingWay)."""
+    request.environ[BODY_UNREAD] = True
+
+
 def _no_nul_bytes() -> Any:
     """NUL never belongs in text, and PostgreSQL refuses it: turn it away at the door."""
     view = current_app.view_functions.get(request.endpoint or "")

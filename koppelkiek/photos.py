@@ -42,10 +42,10 @@ from game.photos import (
     set_consent,
 )
 from koppelkiek import realtime
-from koppelkiek.darkroom import Job, darkroom, develop_photo, off_loop, queue_full
+from koppelkiek.darkroom import Job, darkroom, develop_photo, hold_back, off_loop, queue_full
 from koppelkiek.db import db
 from koppelkiek.db import session as db_session
-from koppelkiek.errors import reads_own_body
+from koppelkiek.errors import leave_body_unread, reads_own_body
 from koppelkiek.extensions import limiter
 from koppelkiek.identity import (
     check_api_csrf,
@@ -104,6 +104,36 @@ def _earlier_answer(player_id: int, key: str | None) -> Photo | None:
 @bp.post("/api/v1/meetings/<int:meeting_id>/photo")
 @reads_own_body  # its fields are numbers, parsed strictly (_browser_position)
 def upload(meeting_id: int) -> Any:
+    try:
+        checked = _check_before_body(meeting_id)
+    except GameError as exc:
+        _refuse_unread(exc)
+        raise
+    if isinstance(checked, Photo):  # an idempotent retry of an accepted upload
+        leave_body_unread()
+        return jsonify(photo=photo_json(checked)), 201
+    player, meeting, key = checked
+    sessions = db.sessions(current_app)
+    slot = take_slot(sessions, player.id, holder(), now(), _stale_after())
+    if slot is None:
+        exc = GameError("upload_in_progress", 429, retry_after=5, limit=IN_FLIGHT)
+        _refuse_unread(exc)
+        raise exc
+    try:
+        return _receive(player, meeting, key)
+    except GameError as exc:
+        if exc.code not in NOT_THE_PHOTO:
+            db_session().rollback()
+            with sessions() as counting:
+                count_refusal(counting, meeting.id, now())
+                counting.commit()
+        raise
+    finally:
+        free_slot(sessions, slot)
+
+
+def _check_before_body(meeting_id: int) -> tuple[Player, Meeting, str | None] | Photo:
+    """Who, which meeting, and room for it: all before a byte of the body is read."""
     player = require_player()
     _count_attempt(player.id)
     key = request.headers.get("Idempotency-Key", "").strip() or None
@@ -111,7 +141,7 @@ def upload(meeting_id: int) -> Any:
         raise GameError("field_invalid", 422, field="Idempotency-Key")
     earlier = _earlier_answer(player.id, key)
     if earlier is not None:
-        return jsonify(photo=photo_json(earlier)), 201
+        return earlier
     s = db_session()
     meeting = meeting_for_photo(s, player, meeting_id, now())
     if queue_full():  # refused before the phone spends its data on the body
@@ -119,21 +149,14 @@ def upload(meeting_id: int) -> Any:
     # Nothing written yet: the connection goes back to the pool. From here on the phone sends
     # its body and the photo waits for a worker; neither may hold a connection.
     s.commit()
-    sessions = db.sessions(current_app)
-    slot = take_slot(sessions, player.id, holder(), now(), _stale_after())
-    if slot is None:
-        raise GameError("upload_in_progress", 429, retry_after=5, limit=IN_FLIGHT)
-    try:
-        return _receive(player, meeting, key)
-    except GameError as exc:
-        if exc.code not in NOT_THE_PHOTO:
-            s.rollback()
-            with sessions() as counting:
-                count_refusal(counting, meeting.id, now())
-                counting.commit()
-        raise
-    finally:
-        free_slot(sessions, slot)
+    return player, meeting, key
+
+
+def _refuse_unread(exc: GameError) -> None:
+    leave_body_unread()
+    if exc.status == 429:
+        db_session().rollback()  # no connection held while it waits
+        hold_back(1.0)
 
 
 def _receive(player: Player, meeting: Meeting, key: str | None) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import socket
 import time
@@ -16,6 +17,7 @@ from gevent import pywsgi
 from geventwebsocket.handler import WebSocketHandler
 
 from game.errors import GameError
+from koppelkiek.errors import BODY_UNREAD
 
 
 class Server(pywsgi.WSGIServer):
@@ -98,11 +100,7 @@ class PacedInput:
         return data
 
     def _give_up(self) -> None:
-        self._environ[TOO_SLOW] = True
-        # The rest may never come: gevent must not wait for it after answering (see
-        # pywsgi.Input._discard), and the connection closes (GivingWay adds Connection: close).
-        if hasattr(self._stream, "_chunked_input_error"):
-            self._stream._chunked_input_error = True
+        self._environ[TOO_SLOW] = True  # GivingWay closes the connection unread
         raise too_slow()
 
     def read(self, size: int = -1) -> bytes:
@@ -130,14 +128,41 @@ def refuse_slow_body() -> None:
         raise too_slow()
 
 
+class Discarding:
+    """The answer first, then the unread rest of a refused body, read and dropped at the pace
+    a body must keep: closing with unread data would reset the connection before the phone
+    reads its answer, and a trickle is dropped once too slow."""
+
+    def __init__(self, result: Any, body: PacedInput) -> None:
+        self._result = result
+        self._body = body
+
+    def __iter__(self) -> Any:
+        return iter(self._result)
+
+    def close(self) -> None:
+        try:
+            if hasattr(self._result, "close"):
+                self._result.close()
+        finally:
+            with contextlib.suppress(GameError, OSError, ValueError):
+                while self._body.read(64 * 1024):
+                    pass
+
+
 class GivingWayInput:
     """A request body that lets every other ready greenlet and socket go first at each read."""
 
     def __init__(self, stream: Any) -> None:
         self._stream = stream
 
+    # Waiting for an idle loop is bounded: under a flood of requests (20 uploads in flight
+    # from one player) the loop was never idle, and a neighbour's body was not read for 30 s.
+    IDLE_WAIT = 0.01
+
     def read(self, size: int = -1) -> bytes:
-        gevent.idle()
+        with gevent.Timeout(self.IDLE_WAIT, False):
+            gevent.idle()
         return self._stream.read(size)  # type: ignore[no-any-return]
 
     def __getattr__(self, name: str) -> Any:
@@ -166,12 +191,16 @@ class GivingWay:
         except ValueError:
             length = 0
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        raw = environ["wsgi.input"]
         if length > self.LARGE or chunked:
             paced = PacedInput(environ["wsgi.input"], self.pace, environ)
             environ["wsgi.input"] = GivingWayInput(paced) if length > self.LARGE else paced
         elif length > 0:
             environ["wsgi.input"] = self._read_small(environ, length)
-        return self.app(environ, self._closing(environ, start_response))
+        result = self.app(environ, self._closing(environ, raw, start_response))
+        if environ.get(BODY_UNREAD) and not environ.get(TOO_SLOW):
+            return Discarding(result, PacedInput(raw, self.pace, {}))
+        return result
 
     def _read_small(self, environ: dict[str, Any], length: int) -> Any:
         paced = PacedInput(environ["wsgi.input"], self.pace, environ)
@@ -187,13 +216,18 @@ class GivingWay:
         return io.BytesIO(body)
 
     @staticmethod
-    def _closing(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        """After a body was cut off, the connection closes: its rest is never read."""
+    def _closing(environ: dict[str, Any], raw: Any,
+                 start_response: Callable[..., Any]) -> Any:
+        """A body cut off, or refused before it was read: the connection closes, and the rest
+        is never read (gevent would otherwise read and discard it after answering, from a
+        phone that may never send it, or 20 MB of it from a flood of refused uploads)."""
 
         def wrapped(status: str, headers: list[tuple[str, str]], *exc: Any) -> Any:
-            if environ.get(TOO_SLOW):
+            if environ.get(TOO_SLOW) or environ.get(BODY_UNREAD):
                 headers = [(k, v) for k, v in headers if k.lower() != "connection"]
                 headers.append(("Connection", "close"))
+                if hasattr(raw, "_chunked_input_error"):  # pywsgi.Input: skip its _discard()
+                    raw._chunked_input_error = True
             return start_response(status, headers, *exc)
 
         return wrapped
