@@ -23,9 +23,10 @@ THUMB_LONG_SIDE = 400
 DISPLAY_QUALITY = 82
 THUMB_QUALITY = 80
 # PNG and WebP have no cheap reduced decoding (JPEG has draft mode, HEIC comes from phones at
-# 12 MP): every pixel is decoded, ~25 ns each here, so a 143 KB WebP of 7745x7745 cost 2-3 s
-# of an intake worker. These get a 12 MP phone photo's size and no more (~0.35 s).
-FULL_DECODE_MAX_PIXELS = 12_600_000
+# 12 MP): every pixel is decoded, ~25 ns and ~8 bytes of worker memory each here, so a 143 KB
+# WebP of 7745x7745 cost 2-3 s of an intake worker. Phones take photos as JPEG or HEIC; a PNG
+# or WebP is a screenshot or a converted picture: a 4K frame (3840x2160) and no more.
+FULL_DECODE_MAX_PIXELS = 8_400_000
 FULL_DECODE_KINDS = frozenset({PNG, WEBP})
 
 # What hostile bytes make Pillow and its plugins raise while opening or decoding.
