@@ -415,7 +415,7 @@ def main() -> int:
     make_photo = Photos()
     neighbour_photos = iter([make_photo(1000 + n) for n in range(30)])
     capacity_photos = [make_photo(n) for n in range(args.capacity)]
-    bombs = {"7745x7745 (issue's bomb)": bomb(7745), "2850x2850 (under the cap)": bomb(3500)}
+    bombs = {"7745x7745 (issue's bomb)": bomb(7745), "2850x2850 (under the cap)": bomb(2850)}
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="kk-hostile-") as tmp:
         folder = Path(tmp)

@@ -230,7 +230,7 @@ def develop_photo(job: Job) -> Intake:
 def hold_back(seconds: float) -> None:
     """Under gevent, wait before answering a refusal that a flood would repeat at once (the
     player's uploads in flight or rate limit): a waiting greenlet costs next to nothing, and
-    20 uploads kept in flight from one script then come ~20 a second, not ~1,000."""
+    20 uploads kept in flight from one script then come ~10 a second, not ~1,000."""
     if _gevent():
         gevent.sleep(seconds)
 

@@ -156,7 +156,7 @@ def _refuse_unread(exc: GameError) -> None:
     leave_body_unread()
     if exc.status == 429:
         db_session().rollback()  # no connection held while it waits
-        hold_back(1.0)
+        hold_back(2.0)
 
 
 def _receive(player: Player, meeting: Meeting, key: str | None) -> Any:

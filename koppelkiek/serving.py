@@ -158,7 +158,7 @@ class GivingWayInput:
 
     # Waiting for an idle loop is bounded: under a flood of requests (20 uploads in flight
     # from one player) the loop was never idle, and a neighbour's body was not read for 30 s.
-    IDLE_WAIT = 0.01
+    IDLE_WAIT = 0.003
 
     def read(self, size: int = -1) -> bytes:
         with gevent.Timeout(self.IDLE_WAIT, False):

@@ -11,6 +11,7 @@ import gevent
 from flask import Flask
 
 from game.errors import GameError
+from koppelkiek.errors import BODY_UNREAD
 from koppelkiek.serving import GivingWay, Pace, Server
 
 
@@ -120,3 +121,35 @@ def test_a_steady_body_passes_and_a_slow_small_body_is_refused_before_the_app() 
     status, _, text = _answer(Trickle(500, 1, 0.05), 500, Pace(window=0.3, min_bytes=1000,
                                                                total=5))
     assert status.startswith("408") and text == b"upload_too_slow"
+
+
+def test_a_body_refused_unread_is_answered_first_then_dropped_at_the_body_pace() -> None:
+    order: list[str] = []
+
+    class Body(Trickle):
+        def read(self, size: int = -1) -> bytes:
+            order.append("read")
+            return super().read(size)
+
+    def refusing(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        environ[BODY_UNREAD] = True  # as errors.leave_body_unread does in a view
+        start_response("429 Too Many", [])
+        return [b"upload_in_progress"]
+
+    got: list[Any] = []
+    # A trickle after the answer: dropped once too slow, not waited for until it ends.
+    body = Body(10_000_000, 10, 0.02)
+    result = GivingWay(refusing, Pace(window=0.3, min_bytes=1000, total=60))(
+        {"CONTENT_LENGTH": "10000000", "wsgi.input": body},
+        lambda status, headers, *_: got.extend([status, headers]))
+    assert b"".join(result) == b"upload_in_progress" and order == []  # answered unread
+    assert ("Connection", "close") in got[1]
+    result.close()
+    assert order and body.left > 9_000_000
+    # A phone that sends the rest at once has it read, so it can read its answer.
+    fast = Trickle(300_000, 65536, 0)
+    result = GivingWay(refusing, Pace(window=0.3, min_bytes=1000, total=60))(
+        {"CONTENT_LENGTH": "300000", "wsgi.input": fast}, lambda *_: None)
+    list(result)
+    result.close()
+    assert fast.left == 0
