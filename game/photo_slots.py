@@ -7,10 +7,12 @@ is older than any upload may last, or freed at once by the restarted server (`fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import os
+import socket
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -48,10 +50,33 @@ def free_slot(sessions: Callable[[], Session], slot_id: int) -> None:
         session.commit()
 
 
-def forget(session: Session, holders: Iterable[str]) -> int:
-    """Free the slots of holders that are gone; returns how many were freed."""
-    gone = list(holders)
-    if not gone:
+def holder() -> str:
+    """This process, as named on the upload slots it holds."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:80]
+
+
+def forget_dead(session: Session) -> int:
+    """Free the slots whose holder was a process of this host that is gone (a server killed
+    with uploads in flight, now restarted), so its players are not told to wait."""
+    host = socket.gethostname()
+    dead = []
+    for name in session.scalars(select(UploadSlot.holder).distinct()):
+        where, _, pid = name.rpartition(":")
+        if where == host and pid.isdigit() and not _alive(int(pid)):
+            dead.append(name)
+    if not dead:
         return 0
-    result = session.execute(delete(UploadSlot).where(UploadSlot.holder.in_(gone)))
+    result = session.execute(delete(UploadSlot).where(UploadSlot.holder.in_(dead)))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # a predecessor that had our pid
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -54,8 +54,9 @@ BODY_UNREAD = "koppelkiek.body_unread"
 
 
 def leave_body_unread() -> None:
-    """A view that refuses before reading its body: under `serve` the connection then closes
-    instead of reading (up to 20 MB of) a body that nobody wants (serving.GivingWay)."""
+    """A view that refuses before reading its body: under `serve` the answer goes out first,
+    then the rest is dropped at the pace a body must keep and the connection closes
+    (serving.GivingWay), instead of gevent reading a trickle for as long as it lasts."""
     request.environ[BODY_UNREAD] = True
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import time
 from datetime import timedelta
 from math import ceil
@@ -26,9 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from game.errors import GameError
-from game.models import Meeting, Photo, PhotoImage, Player, Round, UploadAttempt, UploadSlot
+from game.models import Meeting, Photo, PhotoImage, Player, Round, UploadAttempt
 from game.organisers import manages
-from game.photo_slots import IN_FLIGHT, forget, free_slot, take_slot
+from game.photo_slots import IN_FLIGHT, forget_dead, free_slot, holder, take_slot
 from game.photos import (
     Recorded,
     awaiting_consent,
@@ -220,36 +218,12 @@ def _stale_after() -> timedelta:
                      + float(config["PHOTO_JOB_SECONDS"]) + 60)
 
 
-def holder() -> str:
-    """This process, as named on the upload slots it holds."""
-    return f"{socket.gethostname()}:{os.getpid()}"[:80]
-
-
 def forget_dead_uploads(app: Flask) -> int:
-    """At start: free the upload slots that earlier processes on this host left behind
-    (killed with uploads in flight), so their players are not told to wait."""
-    host = socket.gethostname()
+    """At start: free the upload slots that killed processes on this host left behind."""
     with db.sessions(app)() as s:
-        dead = []
-        for name in s.scalars(select(UploadSlot.holder).distinct()):
-            where, _, pid = name.rpartition(":")
-            if where == host and pid.isdigit() and not _alive(int(pid)):
-                dead.append(name)
-        freed = forget(s, dead)
+        freed = forget_dead(s)
         s.commit()
     return freed
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return False  # a predecessor that had our pid
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @bp.post("/api/v1/photos/<int:photo_id>/consent")
