@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.live_server import Server, live_server
+from tests.live_server import Server, free_port, live_server
 from tests.web.test_event_loop import join, meet, phone_photo
 
 pytestmark = pytest.mark.slow
@@ -35,7 +35,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def restart(srv: Server, **settings: object) -> None:
+    """Again with these settings, on a port free now (another server may have taken ours)."""
     srv.stop()
+    srv.url = f"http://127.0.0.1:{free_port()}"
+    srv.env["KOPPELKIEK_PUBLIC_URL"] = srv.url
     for name in [k for k in srv.env if k.startswith("KOPPELKIEK_") and k.endswith(
             ("_SECONDS", "_BYTES", "_QUEUE", "_POOL_SIZE", "_POOL_OVERFLOW"))]:
         del srv.env[name]
