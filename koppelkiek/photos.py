@@ -20,7 +20,7 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 from limits import parse_many
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from game.errors import GameError
@@ -127,7 +127,10 @@ def upload(meeting_id: int) -> Any:
                 counting.commit()
         raise
     finally:
-        free_slot(sessions, slot)
+        try:
+            free_slot(sessions, slot)
+        except SQLAlchemyError:  # busy: the slot frees itself when stale; keep the answer
+            current_app.logger.warning("upload slot %s not freed", slot)
 
 
 def _check_before_body(meeting_id: int) -> tuple[Player, Meeting, str | None] | Photo:
