@@ -245,6 +245,8 @@ class Meeting(Base):
     b_lat: Mapped[float | None] = mapped_column(Float)
     b_lon: Mapped[float | None] = mapped_column(Float)
     b_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    # Photos refused for this meeting; at game.photos.REFUSALS_TO_CLOSE it closes.
+    photo_refusals: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     player_a: Mapped[Player] = relationship(foreign_keys=[player_a_id])
     player_b: Mapped[Player] = relationship(foreign_keys=[player_b_id])
 
@@ -354,6 +356,22 @@ class UploadAttempt(Base):
     key: Mapped[str] = mapped_column(String(80))
     photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class UploadSlot(Base):
+    """A photo upload in flight: a player has at most game.photo_slots.IN_FLIGHT of them.
+
+    Kept in the database, not in a process, so the bound holds across server processes.
+    `holder` (host:pid) lets a restarted server free the slots of its dead predecessor.
+    """
+
+    __tablename__ = "upload_slots"
+    __table_args__ = (UniqueConstraint("player_id", "slot"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    player_id: Mapped[int] = mapped_column(ForeignKey("players.id", ondelete="CASCADE"))
+    slot: Mapped[int] = mapped_column(Integer)
+    holder: Mapped[str] = mapped_column(String(80))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ScoreEntry(Base):

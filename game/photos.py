@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from game.duplicates import add_bands, check_duplicates
@@ -21,6 +21,7 @@ from uploads import Intake, Position, choose_location, to_utc
 EARLIEST_BEFORE_MEETING = timedelta(minutes=5)
 LATEST_AFTER_NOW = timedelta(minutes=2)
 DISAGREE_M = 200.0
+REFUSALS_TO_CLOSE = 5  # refused photos after which a meeting takes no more attempts
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,22 @@ def meeting_for_photo(session: Session, player: Player, meeting_id: int, now: da
         raise GameError("not_in_round", 403)
     if session.scalar(select(Photo.id).where(Photo.meeting_id == meeting.id)):
         raise GameError("meeting_has_photo", 409)
+    if meeting.photo_refusals >= REFUSALS_TO_CLOSE:
+        raise GameError("meeting_closed", 410, refusals=REFUSALS_TO_CLOSE)
     if now > meeting.photo_due_by:
         raise GameError("meeting_expired", 410)
     return meeting
+
+
+def count_refusal(session: Session, meeting_id: int, now: datetime) -> None:
+    """One more refused photo; the last one allowed closes the meeting (its photo time ends
+    now, so the same two can meet again for a new meeting)."""
+    session.execute(update(Meeting).where(Meeting.id == meeting_id)
+                    .values(photo_refusals=Meeting.photo_refusals + 1))
+    session.execute(update(Meeting).where(Meeting.id == meeting_id,
+                                          Meeting.photo_refusals >= REFUSALS_TO_CLOSE,
+                                          Meeting.photo_due_by > now)
+                    .values(photo_due_by=now))
 
 
 def _has_photo(session: Session, round_id: int, player_id: int) -> bool:

@@ -84,9 +84,10 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals.update(error_message=message, current_locale=lambda: str(get_locale()))
 
     if app.config["SOCKETIO_ASYNC_MODE"] == "gevent":
-        from koppelkiek.serving import GivingWay
+        from koppelkiek.serving import GivingWay, Pace, refuse_slow_body
 
-        app.wsgi_app = GivingWay(app.wsgi_app)  # type: ignore[method-assign]
+        app.wsgi_app = GivingWay(app.wsgi_app, Pace.from_config(app.config))  # type: ignore[method-assign]
+        app.before_request_funcs.setdefault(None, []).insert(0, refuse_slow_body)
 
     @app.get("/healthz")
     def healthz() -> Any:

@@ -131,11 +131,13 @@ def _print_demo(s: Session, login_file: Path) -> None:
 def serve_command(host: str, port: int) -> None:
     """Run the server (gevent, websockets)."""
     from koppelkiek.darkroom import darkroom
+    from koppelkiek.photos import forget_dead_uploads
     from koppelkiek.serving import Server  # gevent's server: only `serve` loads it
 
     # Migrate in a child process: Alembic's memory then never stays in the server.
     subprocess.run([sys.executable, "-m", "koppelkiek.cli", "init"], check=True)
     app = create_app({"SOCKETIO_ASYNC_MODE": "gevent"})
+    forget_dead_uploads(app)  # uploads cut off by a crash must not keep their players waiting
     click.echo(f"Koppelkiek on http://{host}:{port}  (Ctrl+C stops)")
     darkroom().open()
     Server((host, port), app).serve_forever()

@@ -22,6 +22,17 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
     "PLAYER_COOKIE_DAYS": (400, int, "how long a phone stays joined"),
     "SECURE_COOKIES": (False, bool, "send cookies only over HTTPS (set behind TLS)"),
     "LOG_LEVEL": ("INFO", str, "logging level"),
+    "DB_POOL_SIZE": (None, int, "connections kept open per process (SQLite 20, else 10)"),
+    "DB_POOL_OVERFLOW": (None, int, "extra connections per process (SQLite 40, else 20)"),
+    "DB_POOL_WAIT_SECONDS": (2.0, float, "wait for a free connection, then answer 503 busy"),
+    "UPLOAD_WINDOW_SECONDS": (30.0, float, "a body must bring UPLOAD_MIN_BYTES in every window"),
+    "UPLOAD_MIN_BYTES": (16384, int, "bytes a body must bring in every window, or 408"),
+    "UPLOAD_SECONDS": (180.0, float, "a body must be complete within this, or 408"),
+    "PHOTO_RATE_LIMIT": ("12 per minute;100 per hour", str,
+                         "photo attempts per player (refusals count too)"),
+    "PHOTO_QUEUE": (16, int, "photos that may wait for an intake worker, then 503 busy"),
+    "PHOTO_WAIT_SECONDS": (5.0, float, "longest wait for an intake worker, then 503 busy"),
+    "PHOTO_JOB_SECONDS": (15.0, float, "longest intake job; then 422 image_too_complex"),
 }
 
 

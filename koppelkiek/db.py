@@ -23,15 +23,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
+def make_engine(url: str, pool_size: int | None = None, overflow: int | None = None,
+                wait_seconds: float = 2.0) -> Engine:
+    """An engine whose pool is given up on quickly: a request that finds it empty for
+    `wait_seconds` answers 503 busy (errors.py) instead of a 500 after SQLAlchemy's 30 s."""
+    sqlite = url.startswith("sqlite")
+    pool = {"pool_size": pool_size if pool_size is not None else (20 if sqlite else 10),
+            "max_overflow": overflow if overflow is not None else (40 if sqlite else 20),
+            "pool_timeout": wait_seconds}
+    if sqlite:
         # Under gevent every request and socket event holds a connection: a pool of 5 made a
         # burst of uploads open (and parse the schema on) fresh connections, ~2 ms each.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10},
-                               pool_size=20, max_overflow=40)
+                               **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def upgrade(engine: Engine) -> None:
@@ -51,7 +58,9 @@ class Database:
     """Holds one engine and session factory per app, in app.extensions."""
 
     def init_app(self, app: Flask) -> None:
-        engine = make_engine(app.config["DATABASE_URL"])
+        engine = make_engine(app.config["DATABASE_URL"], app.config.get("DB_POOL_SIZE"),
+                             app.config.get("DB_POOL_OVERFLOW"),
+                             float(app.config.get("DB_POOL_WAIT_SECONDS", 2.0)))
         app.extensions["koppelkiek_db"] = sessionmaker(engine, expire_on_commit=False)
         app.teardown_appcontext(self._close)
 

@@ -7,10 +7,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask.json.provider import DefaultJSONProvider
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from game.errors import GameError
@@ -88,6 +89,16 @@ def reads_own_body(view: F) -> F:
     return view
 
 
+BODY_UNREAD = "koppelkiek.body_unread"
+
+
+def leave_body_unread() -> None:
+    """A view that refuses before reading its body: under `serve` the answer goes out first,
+    then the rest is dropped at the pace a body must keep and the connection closes
+    (serving.GivingWay), instead of gevent reading a trickle for as long as it lasts."""
+    request.environ[BODY_UNREAD] = True
+
+
 def _no_nul_bytes() -> Any:
     """NUL never belongs in text, and PostgreSQL refuses it: turn it away at the door."""
     view = current_app.view_functions.get(request.endpoint or "")
@@ -103,7 +114,17 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(GameError)
     def game_error(exc: GameError) -> Any:
-        return refusal(exc.code, exc.status, exc.params)
+        response = make_response(refusal(exc.code, exc.status, exc.params))
+        if "retry_after" in exc.params:  # busy, too slow, too many: when trying again helps
+            response.headers["Retry-After"] = str(exc.params["retry_after"])
+        return response
+
+    @app.errorhandler(PoolTimeout)
+    def pool_exhausted(_exc: PoolTimeout) -> Any:
+        # Every connection is in use: say so at once, and when to come back, never a 500.
+        response = make_response(refusal("busy", 503))
+        response.headers["Retry-After"] = "2"
+        return response
 
     @app.errorhandler(CSRFError)
     def csrf_error(_exc: CSRFError) -> Any:

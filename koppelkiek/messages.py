@@ -154,6 +154,19 @@ MESSAGES: dict[str, Any] = {
                          "tell the organiser this number: %(request_id)s."),
     "geojson_too_deep": _l("The GeoJSON file is nested far too deeply to be a map shape. Export "
                            "it again as plain GeoJSON, for example from geojson.io."),
+    # intake under load and attack
+    "busy": _l("The server is very busy right now. Your phone tries again in a few "
+        "seconds; keep this page open."),
+    "upload_too_slow": _l("Your connection is too slow to send this. Move to a spot with better "
+        "signal or WiFi and try again."),
+    "upload_in_progress": _l("Your phone is already sending %(limit)s photos. Wait until they are "
+        "done, then try again."),
+    "too_many_photos": _l("You sent too many photos in a short time. Wait a minute, then try "
+        "again."),
+    "meeting_closed": _l("This meeting had %(refusals)s photos refused, so it is closed. Meet "
+        "again: scan a new code."),
+    "image_too_complex": _l("That picture takes too much work to read. Take a normal photo with "
+        "your phone's camera."),
 }
 
 

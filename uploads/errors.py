@@ -6,8 +6,10 @@ UNSUPPORTED_TYPE = "unsupported_type"
 IMAGE_TOO_LARGE = "image_too_large"
 IMAGE_BROKEN = "image_broken"
 IMAGE_TOO_SMALL = "image_too_small"
+IMAGE_TOO_COMPLEX = "image_too_complex"  # its intake job overran its deadline
 
-CODES = frozenset({UNSUPPORTED_TYPE, IMAGE_TOO_LARGE, IMAGE_BROKEN, IMAGE_TOO_SMALL})
+CODES = frozenset({UNSUPPORTED_TYPE, IMAGE_TOO_LARGE, IMAGE_BROKEN, IMAGE_TOO_SMALL,
+                   IMAGE_TOO_COMPLEX})
 
 
 class IntakeError(Exception):

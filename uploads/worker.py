@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import shutil
 import struct
 import sys
 from typing import IO, Any
@@ -27,6 +28,15 @@ def write_frame(stream: IO[bytes], message: Any, payload: bytes = b"") -> None:
     stream.write(HEADER.pack(len(body), len(payload)) + body)
     if payload:
         stream.write(payload)
+    stream.flush()
+
+
+def write_frame_from(stream: IO[bytes], message: Any, source: IO[bytes], size: int) -> None:
+    """As write_frame, with the payload copied from a (spooled) file a chunk at a time: a
+    photo waiting for a worker sits on disk, and only a chunk of it is ever in memory here."""
+    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(HEADER.pack(len(body), size) + body)
+    shutil.copyfileobj(source, stream, 64 * 1024)
     stream.flush()
 
 

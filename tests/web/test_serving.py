@@ -10,7 +10,9 @@ from typing import Any
 import gevent
 from flask import Flask
 
-from koppelkiek.serving import GivingWay, Server
+from game.errors import GameError
+from koppelkiek.errors import BODY_UNREAD
+from koppelkiek.serving import GivingWay, Pace, Server
 
 
 def test_server_connections_have_nagle_off() -> None:
@@ -54,14 +56,100 @@ def test_a_large_body_lets_other_greenlets_run_between_chunks() -> None:
     assert giving.index("other greenlet") == 0 and giving.count("chunk") == 16
 
 
-def test_a_small_body_is_left_alone() -> None:
-    seen: list[Any] = []
-    body = io.BytesIO(b"{}")
+def test_a_small_body_is_read_whole_before_the_app_runs() -> None:
+    seen: list[bytes] = []
+    body = io.BytesIO(b'{"code": "ABC123"}')
 
     def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        seen.append(environ["wsgi.input"])
+        seen.append(environ["wsgi.input"].read())
         return [b""]
 
-    GivingWay(app)({"CONTENT_LENGTH": "2", "wsgi.input": body}, lambda *_: None)
-    GivingWay(app)({"CONTENT_LENGTH": "many", "wsgi.input": body}, lambda *_: None)
-    assert seen == [body, body]
+    GivingWay(app)({"CONTENT_LENGTH": "18", "wsgi.input": body}, lambda *_: None)
+    assert seen == [b'{"code": "ABC123"}'] and body.read() == b""
+    GivingWay(app)({"CONTENT_LENGTH": "many", "wsgi.input": io.BytesIO(b"")}, lambda *_: None)
+    assert seen[-1] == b""
+
+
+class Trickle:
+    """A phone's body arriving `step` bytes per `every` seconds (gevent.sleep: the loop runs)."""
+
+    def __init__(self, size: int, step: int, every: float) -> None:
+        self.left, self.step, self.every = size, step, every
+
+    def read(self, size: int = -1) -> bytes:
+        gevent.sleep(self.every)
+        n = min(self.step, self.left, size if size >= 0 else self.step)
+        self.left -= n
+        return b"x" * n
+
+
+def _answer(body: Any, length: int, pace: Pace) -> tuple[str, list[tuple[str, str]], bytes]:
+    got: list[Any] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        try:
+            data = b"".join(iter(lambda: environ["wsgi.input"].read(4096), b""))
+        except GameError as exc:
+            start_response(f"{exc.status} Slow", [("Connection", "keep-alive")])
+            return [exc.code.encode()]
+        start_response("200 OK", [])
+        return [data]
+
+    result = GivingWay(app, pace)({"CONTENT_LENGTH": str(length), "wsgi.input": body},
+                                  lambda status, headers, *_: got.extend([status, headers]))
+    return got[0], got[1], b"".join(result)
+
+
+def test_a_trickling_body_is_cut_off_and_its_connection_closed() -> None:
+    pace = Pace(window=0.3, min_bytes=1000, total=5)
+    status, headers, text = _answer(Trickle(100_000, 10, 0.02), 100_000, pace)
+    assert status.startswith("408") and text == b"upload_too_slow"
+    assert ("Connection", "close") in headers and ("Connection", "keep-alive") not in headers
+
+
+def test_a_body_that_never_ends_is_cut_off_at_the_total() -> None:
+    # Fast enough for every window, but it would take 10 s in all.
+    status, _, text = _answer(Trickle(1_000_000, 2000, 0.02), 1_000_000,
+                              Pace(window=0.3, min_bytes=1000, total=0.5))
+    assert status.startswith("408") and text == b"upload_too_slow"
+
+
+def test_a_steady_body_passes_and_a_slow_small_body_is_refused_before_the_app() -> None:
+    status, _, text = _answer(Trickle(200_000, 4096, 0.001), 200_000,
+                              Pace(window=0.3, min_bytes=1000, total=5))
+    assert status.startswith("200") and len(text) == 200_000
+    status, _, text = _answer(Trickle(500, 1, 0.05), 500, Pace(window=0.3, min_bytes=1000,
+                                                               total=5))
+    assert status.startswith("408") and text == b"upload_too_slow"
+
+
+def test_a_body_refused_unread_is_answered_first_then_dropped_at_the_body_pace() -> None:
+    order: list[str] = []
+
+    class Body(Trickle):
+        def read(self, size: int = -1) -> bytes:
+            order.append("read")
+            return super().read(size)
+
+    def refusing(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        environ[BODY_UNREAD] = True  # as errors.leave_body_unread does in a view
+        start_response("429 Too Many", [])
+        return [b"upload_in_progress"]
+
+    got: list[Any] = []
+    # A trickle after the answer: dropped once too slow, not waited for until it ends.
+    body = Body(10_000_000, 10, 0.02)
+    result = GivingWay(refusing, Pace(window=0.3, min_bytes=1000, total=60))(
+        {"CONTENT_LENGTH": "10000000", "wsgi.input": body},
+        lambda status, headers, *_: got.extend([status, headers]))
+    assert b"".join(result) == b"upload_in_progress" and order == []  # answered unread
+    assert ("Connection", "close") in got[1]
+    result.close()
+    assert order and body.left > 9_000_000
+    # A phone that sends the rest at once has it read, so it can read its answer.
+    fast = Trickle(300_000, 65536, 0)
+    result = GivingWay(refusing, Pace(window=0.3, min_bytes=1000, total=60))(
+        {"CONTENT_LENGTH": "300000", "wsgi.input": fast}, lambda *_: None)
+    list(result)
+    result.close()
+    assert fast.left == 0
