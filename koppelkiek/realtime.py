@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, current_app, request
 from flask import session as socket_session
 from flask_socketio import SocketIO, emit, join_room, leave_room
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from game.errors import GameError
 from game.events import (
     Event,
     MeetingMade,
@@ -53,6 +56,25 @@ def init_app(app: Flask) -> None:
     # Tests get their deltas at once (or tick by hand); a server paces them (koppelkiek/feed.py).
     mode = app.config.get("LIVE_FEED") or ("publish" if app.testing else "loop")
     app.extensions["koppelkiek_feed"] = Feed(app, socketio, mode)
+
+
+@socketio.on_error_default
+def on_error(exc: Exception) -> None:
+    """A socket event never dies silently: busy and refusals are answered, a bug is logged
+    with an id, as for HTTP (koppelkiek/errors.py)."""
+    db_session().rollback()
+    event = getattr(request, "event", {}).get("message", "?")
+    if isinstance(exc, PoolTimeout):
+        current_app.logger.info("refused socket %s -> busy", event)
+        emit("refused", {"code": "busy", "retry_after": 2})
+    elif isinstance(exc, GameError):
+        current_app.logger.info("refused socket %s -> %s", event, exc.code)
+        emit("refused", {"code": exc.code})
+    else:
+        request_id = uuid.uuid4().hex[:12]
+        current_app.logger.error("unexpected error in socket event %s request_id=%s", event,
+                                 request_id, exc_info=exc)
+        emit("refused", {"code": "internal_error", "request_id": request_id})
 
 
 def feed() -> Feed:

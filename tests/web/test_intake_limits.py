@@ -26,6 +26,7 @@ from game.models import Meeting, Photo, UploadSlot
 from koppelkiek import create_app
 from koppelkiek.db import db
 from koppelkiek.extensions import limiter
+from koppelkiek.realtime import socketio
 from tests.conftest import Clock, World
 from tests.web.test_photos import (  # noqa: F401  (arezzo: a fixture)
     GPS,
@@ -218,3 +219,17 @@ def test_an_exhausted_pool_answers_503_busy_not_500(small_pool: Flask, clock: Cl
         assert page.status_code == 503 and page.mimetype == "text/html"
         assert 'data-code="busy"' in page.get_data(as_text=True)
     assert phone.get("/api/v1/me").status_code == 200
+
+
+def test_an_exhausted_pool_refuses_a_socket_watch_as_busy(small_pool: Flask, clock: Clock,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    world = World(small_pool, clock).seed()
+    screen = socketio.test_client(small_pool)
+    screen.get_received()
+    with db.engine(small_pool).connect():  # the only connection, held elsewhere
+        screen.emit("watch", {"round_id": world.round_id, "since_seq": 0})
+        refused = [e["args"][0] for e in screen.get_received() if e["name"] == "refused"]
+        assert refused == [{"code": "busy", "retry_after": 2}]
+    assert "Traceback" not in caplog.text
+    screen.emit("watch", {"round_id": world.round_id, "since_seq": 0})
+    assert [e["name"] for e in screen.get_received()] == ["snapshot"]
