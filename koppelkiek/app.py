@@ -12,16 +12,19 @@ from flask_babel import get_locale
 import templates
 from koppelkiek import (
     api,
+    assets,
     board,
     config,
     errors,
     exports,
     language,
     meet,
+    metrics,
     moderate,
     organise,
     photos,
     play,
+    proxies,
     realtime,
     screen,
     spots,
@@ -56,6 +59,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
         default_translation_directories=str(HERE / "translations"),
     )
     csrf.init_app(app)
+    metrics.init_app(app)  # before the limiter, so refusals are timed too
     limiter.init_app(app)
     realtime.init_app(app)
     errors.init_app(app)
@@ -73,6 +77,9 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
         from koppelkiek.serving import GivingWay
 
         app.wsgi_app = GivingWay(app.wsgi_app)  # type: ignore[method-assign]
+    assets.init_app(app)
+    app.wsgi_app = proxies.behind_proxies(  # type: ignore[method-assign]
+        app.wsgi_app, int(app.config["TRUSTED_PROXIES"]))
 
     @app.get("/healthz")
     def healthz() -> Any:

@@ -22,6 +22,8 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
     "PLAYER_COOKIE_DAYS": (400, int, "how long a phone stays joined"),
     "SECURE_COOKIES": (False, bool, "send cookies only over HTTPS (set behind TLS)"),
     "LOG_LEVEL": ("INFO", str, "logging level"),
+    "TRUSTED_PROXIES": (0, int, "how many proxies (nginx, Caddy) stand in front; 0 = none"),
+    "METRICS_TOKEN": (None, str, "bearer token for /metrics from elsewhere than localhost"),
 }
 
 

@@ -41,6 +41,11 @@ class Darkroom:
         self._size = size
         self._slots = BoundedSemaphore(size)
 
+    @property
+    def queue_length(self) -> int:
+        """Photos waiting for a free intake process (read by /metrics)."""
+        return self._slots.linkcount()
+
     def _start(self) -> subprocess.Popen[bytes]:
         return subprocess.Popen([sys.executable, "-m", "uploads.worker"],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -86,6 +91,11 @@ def darkroom() -> Darkroom:
         _darkroom = Darkroom(WORKERS)
         atexit.register(_darkroom.close)
     return _darkroom
+
+
+def queue_length() -> int:
+    """Photos waiting in this process's darkroom; 0 before any photo came in."""
+    return _darkroom.queue_length if _darkroom is not None else 0
 
 
 def develop_photo(data: bytes, *, max_pixels: int, min_side: int = 320) -> Intake:
