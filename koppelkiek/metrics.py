@@ -2,8 +2,9 @@
 
 Each app process has its own registry and answers for itself: with two gunicorn processes,
 Prometheus scrapes both ports (their sums are the server's figures). Only localhost may
-read it, or anyone with the bearer token KOPPELKIEK_METRICS_TOKEN. A request that came
-through a proxy is not local, even from 127.0.0.1.
+read it directly (Prometheus on the same host scrapes each process's own port), or anyone
+with the bearer token KOPPELKIEK_METRICS_TOKEN. A request that came through a proxy needs
+the token, even from 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -87,9 +88,8 @@ def _finished(response: Response) -> Response:
 
 
 def _local() -> bool:
-    if any(name in request.headers for name in FORWARDED) and not current_app.config[
-            "TRUSTED_PROXIES"]:
-        return False  # a proxy we were not told about: the caller may be anyone
+    if any(name in request.headers for name in FORWARDED):
+        return False  # through a proxy: the caller may be anyone, so only with the token
     try:
         return ipaddress.ip_address(request.remote_addr or "").is_loopback
     except ValueError:
