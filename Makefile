@@ -29,7 +29,13 @@ $(VENDOR): node_modules/.package-lock.json
 
 install: $(VENV)/.installed assets
 
-assets: $(VENDOR)
+# gzip and brotli copies of the static files, served by WhiteNoise (koppelkiek/assets.py).
+STATIC := $(filter-out %.gz %.br,$(wildcard koppelkiek/static/*.* koppelkiek/static/vendor/*.*))
+koppelkiek/static/.compressed: $(VENDOR) $(STATIC) | $(VENV)/.installed
+	$(BIN)/python -m whitenoise.compress --quiet koppelkiek/static
+	touch $@
+
+assets: $(VENDOR) koppelkiek/static/.compressed
 
 init: install
 	$(BIN)/koppelkiek init

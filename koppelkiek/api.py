@@ -16,7 +16,7 @@ from game.pairing import fix_from, issue_code
 from game.players import current_round, join
 from game.rounds import by_join_code
 from game.standings import of_player
-from koppelkiek import realtime
+from koppelkiek import limits, realtime
 from koppelkiek.board import full_board
 from koppelkiek.db import session as db_session
 from koppelkiek.extensions import limiter
@@ -70,7 +70,7 @@ def meeting_json(meeting: Meeting, me: Player) -> dict[str, Any]:
 
 
 @bp.post("/join")
-@limiter.limit("20 per minute")
+@limiter.limit(limits.JOIN, key_func=limits.by_address)
 def api_join() -> Any:
     data = body()
     s = db_session()
@@ -134,13 +134,8 @@ def _fix(data: dict[str, Any]) -> Any:
     return fix_from(data.get("lat"), data.get("lon"), data.get("accuracy"))
 
 
-def _claim_limit_key() -> str:
-    player = current_player()
-    return f"player:{player.id}" if player else f"ip:{request.remote_addr}"
-
-
 @bp.post("/pairing-codes")
-@limiter.limit("12 per minute", key_func=_claim_limit_key)
+@limiter.limit(limits.PAIRING_CODES_PER_PLAYER, key_func=limits.by_player)
 def api_pairing_code() -> Any:
     player = require_player()
     s = db_session()
@@ -159,8 +154,9 @@ def api_pairing_code() -> Any:
 
 
 @bp.post("/meetings")
-@limiter.limit("10 per minute", key_func=_claim_limit_key)
-@limiter.limit("30 per minute")
+@limiter.limit(limits.CLAIMS_PER_PLAYER, key_func=limits.by_player)
+@limiter.limit(limits.REFUSED_CLAIMS_PER_ADDRESS, key_func=limits.by_address,
+               deduct_when=limits.refused)
 def api_claim() -> Any:
     player = require_player()
     data = body()

@@ -15,16 +15,19 @@ from werkzeug.routing import IntegerConverter
 import templates
 from koppelkiek import (
     api,
+    assets,
     board,
     config,
     errors,
     exports,
     language,
     meet,
+    metrics,
     moderate,
     organise,
     photos,
     play,
+    proxies,
     realtime,
     screen,
     spots,
@@ -70,6 +73,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
         default_translation_directories=str(HERE / "translations"),
     )
     csrf.init_app(app)
+    metrics.init_app(app)  # before the limiter, so refusals are timed too
     limiter.init_app(app)
     realtime.init_app(app)
     errors.init_app(app)
@@ -88,6 +92,9 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
 
         app.wsgi_app = GivingWay(app.wsgi_app, Pace.from_config(app.config))  # type: ignore[method-assign]
         app.before_request_funcs.setdefault(None, []).insert(0, refuse_slow_body)
+    assets.init_app(app)
+    app.wsgi_app = proxies.behind_proxies(  # type: ignore[method-assign]
+        app.wsgi_app, int(app.config["TRUSTED_PROXIES"]))
 
     @app.get("/healthz")
     def healthz() -> Any:

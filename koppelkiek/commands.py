@@ -27,6 +27,7 @@ from game.organisers import audit, create_organiser, grant
 from game.players import join
 from game.rounds import RoundSpec, change_state, create_round
 from koppelkiek import create_app
+from koppelkiek.backups import backup_command, restore_command
 from koppelkiek.db import db, upgrade
 from koppelkiek.messages import message
 from koppelkiek.realtime import publish
@@ -359,7 +360,7 @@ def export_command(round_id: int, fmt: str, locations: bool, output: str | None)
 
 
 COMMANDS = [init_command, demo_command, serve_command, organiser_group, neighbourhood_group,
-            round_group, check_command, export_command]
+            round_group, check_command, export_command, backup_command, restore_command]
 
 
 def register(app: Flask) -> None:

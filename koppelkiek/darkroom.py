@@ -74,6 +74,11 @@ class Darkroom:
         self._waiting: list[_Waiter] = []
         self._served: dict[int, float] = {}  # owner -> when a job of theirs last started
 
+    @property
+    def queue_length(self) -> int:
+        """Photos waiting for a free intake process (read by /metrics)."""
+        return len(self._waiting)
+
     def _start(self) -> subprocess.Popen[bytes]:
         return subprocess.Popen([sys.executable, "-m", "uploads.worker"],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -206,6 +211,11 @@ def darkroom() -> Darkroom:
         _darkroom = Darkroom(WORKERS)
         atexit.register(_darkroom.close)
     return _darkroom
+
+
+def queue_length() -> int:
+    """Photos waiting in this process's darkroom; 0 before any photo came in."""
+    return _darkroom.queue_length if _darkroom is not None else 0
 
 
 def _configured() -> Darkroom:

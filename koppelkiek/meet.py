@@ -11,7 +11,9 @@ from game.errors import GameError
 from game.models import Round
 from game.pairing import by_code, live, owned_code
 from game.players import current_round
+from koppelkiek import limits
 from koppelkiek.db import session as db_session
+from koppelkiek.extensions import limiter
 from koppelkiek.identity import current_player, now, require_player
 from koppelkiek.qr import public_url, svg
 
@@ -29,6 +31,8 @@ def remember_seen(code: str) -> None:
 
 
 @bp.get("/m/<code>")
+@limiter.limit(limits.SCANS_PER_ADDRESS, key_func=limits.by_address)
+@limiter.limit(limits.SCANS_PER_PLAYER, key_func=limits.by_player, exempt_when=limits.anonymous)
 def scanned(code: str) -> Any:
     code = normalise(code)
     s = db_session()

@@ -41,7 +41,7 @@ from game.rounds import (
     create_round,
 )
 from game.standings import set_leaderboard
-from koppelkiek import realtime
+from koppelkiek import limits, realtime
 from koppelkiek.db import session as db_session
 from koppelkiek.extensions import limiter
 from koppelkiek.identity import (
@@ -108,7 +108,10 @@ def login() -> Any:
 
 
 @bp.post("/login")
-@limiter.limit("5 per minute")
+@limiter.limit(limits.FAILED_LOGINS_PER_EMAIL, key_func=limits.by_login,
+               deduct_when=limits.login_failed)
+@limiter.limit(limits.FAILED_LOGINS_PER_ADDRESS, key_func=limits.by_address,
+               deduct_when=limits.login_failed)
 def login_submit() -> Any:
     form = LoginForm()
     if not form.validate_on_submit():

@@ -14,7 +14,7 @@ from game.models import Round
 from game.photos import awaiting_consent, my_meetings
 from game.players import current_round, enter_round, join, recover
 from game.rounds import by_join_code, can_join
-from koppelkiek import realtime
+from koppelkiek import limits, realtime
 from koppelkiek.db import session as db_session
 from koppelkiek.extensions import limiter
 from koppelkiek.identity import current_player, now, set_player_cookie
@@ -75,7 +75,7 @@ def join_page(join_code: str) -> Any:
 
 
 @bp.post("/r/<join_code>")
-@limiter.limit("20 per minute")
+@limiter.limit(limits.JOIN, key_func=limits.by_address)
 def join_submit(join_code: str) -> Any:
     s = db_session()
     rnd = by_join_code(s, join_code)
@@ -154,7 +154,7 @@ def recover_page() -> Any:
 
 
 @bp.post("/recover")
-@limiter.limit("10 per minute")
+@limiter.limit(limits.RECOVERY, key_func=limits.by_address)
 def recover_submit() -> Any:
     form = RecoverForm()
     if not form.validate_on_submit():

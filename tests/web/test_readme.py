@@ -42,3 +42,16 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch,
     # An explicit override wins over the environment.
     assert config.load({"MAX_UPLOAD_MB": 3})["MAX_UPLOAD_MB"] == 3
     assert os.environ["KOPPELKIEK_MAX_UPLOAD_MB"] == "7"
+
+
+@pytest.mark.parametrize("name", ["nginx.conf", "koppelkiek@.service", "koppelkiek.env"])
+def test_the_readme_shows_the_deploy_files_that_ci_runs(name: str) -> None:
+    """tests/web/test_deployment.py runs deploy/; the README must show those very files."""
+    text = (ROOT / "deploy" / name).read_text()
+    assert f"`deploy/{name}`:\n\n```" in README
+    assert "\n" + text + "```" in README
+
+
+def test_every_proxy_example_trusts_its_proxy() -> None:
+    assert "KOPPELKIEK_TRUSTED_PROXIES=1" in README.split("Caddy", 1)[1].split("## ", 1)[0]
+    assert "KOPPELKIEK_TRUSTED_PROXIES=1" in (ROOT / "deploy" / "koppelkiek.env").read_text()
