@@ -1,14 +1,19 @@
 """A whole afternoon against one `koppelkiek serve`: 1,000 phones, 5 screens, 10 minutes.
 
     python benchmarks/afternoon.py [--phones 1000] [--minutes 10] [--join-minutes 2]
-                                   [--photo-kb 1000] [--procs 4] [--screens 5]
+                                   [--meet-minutes 1 4] [--photo-kb 1000] [--procs 4]
+                                   [--screens 5] [--one-address]
+                                   [--production --database-url PG --redis-url REDIS]
                                    [--title T] [--json OUT] [--no-record]
 
 Starts the real server as a self-hoster does (`koppelkiek init`, the CLI to create an organiser,
 a neighbourhood and a live round, then `koppelkiek serve` with its defaults: one process,
 SQLite, the intake workers it starts itself). Load processes (asyncio, aiohttp and the
 python-socketio client) play the phones; each phone has its own loopback address
-(127.10.x.y), so per-address limits see 1,000 people, as a neighbourhood's own phones would be.
+(127.10.x.y), so per-address limits see 1,000 people, as a neighbourhood's own phones would be;
+`--one-address` puts them all behind one (a community centre's WiFi). `--production` runs the
+README's production setup instead (benchmarks/production.py: deploy/'s nginx site and
+gunicorn units, two app processes on PostgreSQL and Redis).
 
 Each phone joins at a moment spread over the join window, keeps a Socket.IO connection
 (`watch` its round as a phone: its own `me`, a paced `top`, the round's state, its notices),
