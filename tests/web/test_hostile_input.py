@@ -299,13 +299,15 @@ def test_login_next_stays_in_the_console(world: World) -> None:
 
 # --- pairing codes leak nothing -----------------------------------------------------------
 
+HERE = {"lat": 52.076, "lon": 5.124, "accuracy": 10}  # both phones side by side (Hoograven)
+
 def _codes(world: World) -> tuple[str, str, str]:
     """A used code and an expired code of Fatma's, and a code that never existed."""
     fatma, _ = world.join("Fatma")
     omer, _ = world.join("Ömer")
-    used = fatma.post("/api/v1/pairing-codes", json={}).get_json()["code"]
-    assert omer.post("/api/v1/meetings", json={"code": used}).status_code == 201
-    expired = fatma.post("/api/v1/pairing-codes", json={}).get_json()["code"]
+    used = fatma.post("/api/v1/pairing-codes", json=HERE).get_json()["code"]
+    assert omer.post("/api/v1/meetings", json={"code": used, **HERE}).status_code == 201
+    expired = fatma.post("/api/v1/pairing-codes", json=HERE).get_json()["code"]
     world.clock.advance(seconds=61)
     unknown = "ABCDEF" if "ABCDEF" not in (used, expired) else "ABCDEG"
     return used, expired, unknown
@@ -329,11 +331,11 @@ def test_only_a_player_of_the_round_learns_why_a_code_is_dead(app: Flask, clock:
     other = World(app, clock, organiser_email="ander@example.nl").seed()
     outsider, _ = other.join("Bram")
     for code in (used, expired, unknown):
-        refused(outsider.post("/api/v1/meetings", json={"code": code}), 404,
+        refused(outsider.post("/api/v1/meetings", json={"code": code, **HERE}), 404,
                 "pairing_code_unknown")
     insider, _ = world.join("Jan")
-    refused(insider.post("/api/v1/meetings", json={"code": used}), 410, "pairing_code_used")
-    refused(insider.post("/api/v1/meetings", json={"code": expired}), 410,
+    refused(insider.post("/api/v1/meetings", json={"code": used, **HERE}), 410, "pairing_code_used")
+    refused(insider.post("/api/v1/meetings", json={"code": expired, **HERE}), 410,
             "pairing_code_expired")
 
 
