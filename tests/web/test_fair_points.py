@@ -140,11 +140,12 @@ def play_trios(database_url: str, round_id: int, urls: list[str],
         assert sorted([a, c]) == [10, 12], (i, a, b, c)
         assert b == 24
     # A pair at the repeat limit: three photos at once, room for two repeats (default rules).
+    # Both of the pair send (a phone has at most 2 uploads in flight).
     trio = seed_trio(database_url, round_id, "limit")
     first = at_once([upload(urls[0], trio.tokens["B"], trio.meetings[0], 1000)])
     assert first[0].status_code == 201
     more = extra_meetings(database_url, round_id, trio.ids["A"], trio.ids["B"], 3)
-    answers = at_once([upload(urls[n % len(urls)], trio.tokens["A"], m, 1001 + n)
+    answers = at_once([upload(urls[n % len(urls)], trio.tokens["AB"[n % 2]], m, 1001 + n)
                        for n, m in enumerate(more)])
     assert [r.status_code for r in answers] == [201, 201, 201], [r.text for r in answers]
     assert "agree" in check()
