@@ -19,6 +19,7 @@ from tests.conftest import PHOTOS, ROOT
 from tests.live_server import live_server
 
 SPOT = {"lat": "52.0760", "lon": "5.1240", "accuracy": "10"}  # inside HOOGRAVEN
+HERE = {"lat": 52.0760, "lon": 5.1240, "accuracy": 10}  # both phones, side by side
 # Real photos without an EXIF time or place (the upload time and browser position count),
 # each a different picture, so none is refused as a duplicate.
 PICTURES = [PHOTOS / "jpg" / "xmp" / "no_exif.jpg",
@@ -34,9 +35,9 @@ def _pair(url: str, join_code: str, number: int) -> tuple[dict[str, str], int]:
                                                           "display_name": name}, timeout=30)
         assert res.status_code == 201, res.text
         heads.append({"Authorization": f"Bearer {res.json()['token']}"})
-    code = requests.post(f"{url}/api/v1/pairing-codes", json={}, headers=heads[0],
+    code = requests.post(f"{url}/api/v1/pairing-codes", json=HERE, headers=heads[0],
                          timeout=30).json()["code"]
-    res = requests.post(f"{url}/api/v1/meetings", json={"code": code}, headers=heads[1],
+    res = requests.post(f"{url}/api/v1/meetings", json={"code": code, **HERE}, headers=heads[1],
                         timeout=30)
     assert res.status_code == 201, res.text
     return heads[1], int(res.json()["meeting"]["id"])
