@@ -49,7 +49,7 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
-	status=0; for b in intake leaderboard fanout event_loop; do \
+	status=0; for b in intake leaderboard fanout event_loop scoring hostile; do \
 	  $(BIN)/python benchmarks/$$b.py || status=1; done; exit $$status
 
 # The 1,000-phone afternoon, twice: photos of ~1 MB, then ~0.3 MB as phones send after scaling.
