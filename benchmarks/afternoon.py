@@ -55,10 +55,10 @@ import urllib.request
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from production import Production, live_round, run_cli
 from results import machine, record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,33 +181,14 @@ class Server:
     proc: subprocess.Popen[bytes] | None = None
 
     def cli(self, *args: str, stdin: str | None = None) -> str:
-        done = subprocess.run([sys.executable, "-m", "koppelkiek.cli", *args], env=self.env,
-                              cwd=ROOT, input=stdin, capture_output=True, text=True,
-                              timeout=300, check=False)
-        if done.returncode not in (0, 1) or (done.returncode and args[0] != "check"):
-            raise RuntimeError(f"koppelkiek {' '.join(args)}: {done.stdout}{done.stderr}")
-        return done.stdout + (f"\nexit {done.returncode}" if done.returncode else "")
+        return run_cli(self.env, *args, stdin=stdin)
 
     def setup(self, port: int) -> dict[str, Any]:
         self.url = f"http://127.0.0.1:{port}"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("KOPPELKIEK_")}
         self.env |= {"KOPPELKIEK_INSTANCE": str(self.folder), "KOPPELKIEK_PUBLIC_URL": self.url,
                      "PYTHONUNBUFFERED": "1"}
-        self.cli("init")
-        self.cli("organiser", "create", "--email", "bench@koppelkiek.test",
-                 "--password-stdin", "--json", stdin="bench password 123\n")
-        boundary = self.folder / "boundary.geojson"
-        boundary.write_text(json.dumps(BOUNDARY))
-        hood = json.loads(self.cli("neighbourhood", "create", "--name", "Hoograven middag",
-                                   "--boundary", str(boundary), "--organiser",
-                                   "bench@koppelkiek.test", "--json").strip().splitlines()[-1])
-        now = datetime.now().astimezone()
-        rnd = json.loads(self.cli("round", "create", "--neighbourhood", hood["slug"], "--name",
-                                  "Middag", "--starts", (now - timedelta(minutes=5)).isoformat(),
-                                  "--ends", (now + timedelta(hours=3)).isoformat(),
-                                  "--json").strip().splitlines()[-1])
-        self.cli("round", "start", str(rnd["id"]))
-        return rnd
+        return live_round(self.cli, self.folder, BOUNDARY)
 
     def start(self) -> None:
         log = (self.folder / "server.log").open("wb")
@@ -594,8 +575,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="kk-afternoon-") as folder:
         server: Any
         if args.production:
-            from production import Production
-
             server = Production(Path(folder) / "instance", args.database_url, args.redis_url)
             rnd = server.setup(free_ports(4), BOUNDARY)
         else:

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,34 @@ def _wait(url: str, procs: list[subprocess.Popen[bytes]], log: Path) -> None:
     raise RuntimeError(f"{url} did not answer /healthz")
 
 
+def run_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    """`koppelkiek ARGS`; `check` may exit 1 (its answer is in the output), nothing else may."""
+    done = subprocess.run([sys.executable, "-m", "koppelkiek.cli", *args], env=env, cwd=ROOT,
+                          input=stdin, capture_output=True, text=True, timeout=300, check=False)
+    if done.returncode not in (0, 1) or (done.returncode and args[0] != "check"):
+        raise RuntimeError(f"koppelkiek {' '.join(args)}: {done.stdout}{done.stderr}")
+    return done.stdout + (f"\nexit {done.returncode}" if done.returncode else "")
+
+
+def live_round(cli: Callable[..., str], folder: Path, boundary: dict[str, Any]) -> dict[str, Any]:
+    """`init`, an organiser, a neighbourhood and a round that is live now, through the CLI."""
+    cli("init")
+    cli("organiser", "create", "--email", "bench@koppelkiek.test", "--password-stdin", "--json",
+        stdin="bench password 123\n")
+    path = folder / "boundary.geojson"
+    path.write_text(json.dumps(boundary))
+    hood = json.loads(cli("neighbourhood", "create", "--name", "Hoograven middag", "--boundary",
+                          str(path), "--organiser", "bench@koppelkiek.test",
+                          "--json").strip().splitlines()[-1])
+    now = datetime.now().astimezone()
+    rnd = json.loads(cli("round", "create", "--neighbourhood", hood["slug"], "--name", "Middag",
+                         "--starts", (now - timedelta(minutes=5)).isoformat(),
+                         "--ends", (now + timedelta(hours=3)).isoformat(),
+                         "--json").strip().splitlines()[-1])
+    cli("round", "start", str(rnd["id"]))
+    return rnd  # type: ignore[no-any-return]
+
+
 class Production:
     """Same surface as afternoon.Server: setup, start, stop, cli, url, pids."""
 
@@ -63,12 +92,7 @@ class Production:
         return [p.pid for p in self.procs[:2]]  # the app processes; nginx is not ours to weigh
 
     def cli(self, *args: str, stdin: str | None = None) -> str:
-        done = subprocess.run([sys.executable, "-m", "koppelkiek.cli", *args], env=self.env,
-                              cwd=ROOT, input=stdin, capture_output=True, text=True,
-                              timeout=300, check=False)
-        if done.returncode not in (0, 1) or (done.returncode and args[0] != "check"):
-            raise RuntimeError(f"koppelkiek {' '.join(args)}: {done.stdout}{done.stderr}")
-        return done.stdout + (f"\nexit {done.returncode}" if done.returncode else "")
+        return run_cli(self.env, *args, stdin=stdin)
 
     def setup(self, ports: list[int], boundary: dict[str, Any]) -> dict[str, Any]:
         import psycopg
@@ -95,20 +119,7 @@ class Production:
             "KOPPELKIEK_MESSAGE_QUEUE": self.redis_url,
             "KOPPELKIEK_RATELIMIT_STORAGE_URI": self.redis_url,
             "KOPPELKIEK_PUBLIC_URL": self.url, "PYTHONUNBUFFERED": "1"}
-        self.cli("init")
-        self.cli("organiser", "create", "--email", "bench@koppelkiek.test",
-                 "--password-stdin", "--json", stdin="bench password 123\n")
-        path = self.folder / "boundary.geojson"
-        path.write_text(json.dumps(boundary))
-        hood = json.loads(self.cli("neighbourhood", "create", "--name", "Hoograven middag",
-                                   "--boundary", str(path), "--organiser",
-                                   "bench@koppelkiek.test", "--json").strip().splitlines()[-1])
-        now = datetime.now().astimezone()
-        rnd = json.loads(self.cli("round", "create", "--neighbourhood", hood["slug"], "--name",
-                                  "Middag", "--starts", (now - timedelta(minutes=5)).isoformat(),
-                                  "--ends", (now + timedelta(hours=3)).isoformat(),
-                                  "--json").strip().splitlines()[-1])
-        self.cli("round", "start", str(rnd["id"]))
+        rnd = live_round(self.cli, self.folder, boundary)
         self._nginx_files(https, plain)
         return rnd  # type: ignore[no-any-return]
 
