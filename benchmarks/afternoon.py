@@ -51,6 +51,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections import Counter, defaultdict
@@ -163,14 +164,17 @@ def tree_rss_mb(pid: int) -> float:
     return sum(rss_mb(p) for p in tree(pid))
 
 
+def own_cpu_seconds(pid: int) -> float:
+    """CPU time of one process (0 once it is gone)."""
+    with contextlib.suppress(OSError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
 def cpu_seconds(pid: int) -> float:
     """CPU time of a process and its living descendants."""
-    total = 0.0
-    for p in tree(pid):
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+    return sum(own_cpu_seconds(p) for p in tree(pid))
 
 
 @dataclass
@@ -479,7 +483,8 @@ def load_process(conf: dict[str, Any], indexes: list[int], photos: list[int],
                  join_at: dict[int, float], end_at: float, out: Any) -> None:
     try:
         tally = asyncio.run(Afternoon(conf, indexes, photos).run(join_at, end_at))
-        out.put(("tally", {"calls": dict(tally.calls), "uploads": tally.uploads,
+        out.put(("tally", {"cpu_s": time.process_time(), "calls": dict(tally.calls),
+                           "uploads": tally.uploads,
                            "gaps": dict(tally.gaps), "disconnects": tally.disconnects,
                            "messages": dict(tally.messages), "final": tally.final,
                            "notes": tally.notes}))
@@ -597,6 +602,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         cpu0 = sum(cpu_seconds(p) for p in server.pids)
+        app0 = sum(own_cpu_seconds(p) for p in server.pids)
         ctx = mp.get_context("spawn")
         out, done = ctx.Queue(), ctx.Event()
         order = list(range(args.phones))
@@ -636,20 +642,34 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         sampling.set()
         sampler.join()
         cpu = sum(cpu_seconds(p) for p in server.pids) - cpu0
-        with urllib.request.urlopen(f"{server.url}/api/v1/rounds/{rnd['id']}/standings",
-                                    context=ssl._create_unverified_context()) as res:
-            standings = {r["player_id"]: r["points"] for r in json.load(res)["standings"]}
+        app_cpu = sum(own_cpu_seconds(p) for p in server.pids) - app0
+        standings = final_standings(f"{server.url}/api/v1/rounds/{rnd['id']}/standings")
         server.stop()
         check = server.cli("check", str(rnd["id"]))
         log = server.log()
-    return summarise(args, tallies, screen, errors, rss, standings, check, log, cpu,
+    cpus = {"server": cpu, "app": app_cpu,
+            "load": sum(t.get("cpu_s", 0.0) for t in tallies)}
+    return summarise(args, tallies, screen, errors, rss, standings, check, log, cpus,
                      photo_kb, time.monotonic() - began)
+
+
+def final_standings(url: str) -> dict[int, int]:
+    """The standings after the run; a server still draining its backlog may answer 503 busy."""
+    for _ in range(30):
+        try:
+            with urllib.request.urlopen(url, context=ssl._create_unverified_context()) as res:
+                return {r["player_id"]: r["points"] for r in json.load(res)["standings"]}
+        except urllib.error.HTTPError as exc:
+            if exc.code != 503:
+                raise
+            time.sleep(float(exc.headers.get("Retry-After") or 1))
+    raise RuntimeError("the standings stayed busy for the whole wait")
 
 
 def summarise(args: argparse.Namespace, tallies: list[dict[str, Any]],
               screen: dict[str, Any] | None, errors: list[str],
               rss: list[tuple[float, float]], standings: dict[int, int], check: str, log: str,
-              cpu: float, photo_kb: float, elapsed: float) -> dict[str, Any]:
+              cpus: dict[str, float], photo_kb: float, elapsed: float) -> dict[str, Any]:
     calls: dict[str, list[tuple[int, str, float]]] = defaultdict(list)
     uploads: list[dict[str, Any]] = []
     final: dict[int, tuple[int, int]] = {}
@@ -714,7 +734,8 @@ def summarise(args: argparse.Namespace, tallies: list[dict[str, Any]],
                                                                   default=None),
                    "end": rss[-1][1] if rss else None,
                    "series": [(round(t), round(r, 1)) for t, r in rss[::6]]},
-        "server_cpu_s": round(cpu), "lost_points": len(lost), "lost_sample":
+        "server_cpu_s": round(cpus["server"]), "app_cpu_s": round(cpus["app"]),
+        "load_cpu_s": round(cpus["load"]), "lost_points": len(lost), "lost_sample":
             dict(list(lost.items())[:5]), "phones_checked": len(final),
         "check_ok": "exit" not in check, "check": check.strip()[-300:],
         "log_error_lines": sum(1 for line in log.splitlines()
@@ -729,7 +750,9 @@ def report(r: dict[str, Any], title: str) -> str:
         where += "; nginx, 2 gunicorn processes, PostgreSQL, Redis (deploy/)"
     lines = [f"{r['phones']} phones ({where}, {r['procs']} load processes),"
              f" {r['screens']} screens, {r['minutes']} min, photos ~{r['photo_kb']} KB;"
-             f" run {r['elapsed_s']} s; server CPU {r['server_cpu_s']} s",
+             f" run {r['elapsed_s']} s; server CPU {r['server_cpu_s']} s (app processes"
+             f" {r.get('app_cpu_s', '?')} s, the rest their intake workers); phones' load"
+             f" processes CPU {r.get('load_cpu_s', '?')} s",
              "", "| endpoint | count | p50 ms | p95 ms | p99 ms | statuses |",
              "|---|---:|---:|---:|---:|---|"]
     for name, e in r["endpoints"].items():

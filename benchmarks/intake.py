@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from results import RESULTS, machine, record  # noqa: E402
 
 from uploads import take_in  # noqa: E402
+from uploads.derive import RESAMPLE  # noqa: E402
 
 PILLOWS = f"Pillow {PIL.__version__}, pillow-heif {pillow_heif.__version__}"
 SIZE = (4000, 3000)  # stored orientation; Orientation 6 makes it 3000 x 4000 upright
@@ -99,8 +100,8 @@ def floor(data: bytes) -> tuple[bytes, bytes]:
     target = _fit(image.size, DISPLAY)
     image.draft("RGB", target)
     image.load()
-    display = image.resize(target, Image.Resampling.LANCZOS)
-    thumb = display.resize(_fit(target, THUMB), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    display = image.resize(target, RESAMPLE)  # the same filter as ours: the floor is its cost
+    thumb = display.resize(_fit(target, THUMB), RESAMPLE, reducing_gap=2.0)
     return _save(display, QUALITY_DISPLAY, True), _save(thumb, QUALITY_THUMB, False)
 
 

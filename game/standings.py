@@ -9,7 +9,7 @@ from datetime import datetime
 from threading import Lock
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from game.errors import GameError
@@ -106,6 +106,30 @@ def of_player(board_data: dict[str, Any], player_id: int) -> dict[str, Any] | No
     if index is None:
         index = {row["player_id"]: row for row in board_data["standings"]}
     return index.get(player_id)
+
+
+def standing_of(session: Session, round_id: int, player_id: int) -> dict[str, Any] | None:
+    """One player's points, meetings and rank, exact at this moment, without building the board.
+
+    Rank is 1 + the players ahead in the board's order (points, then who got there first, then
+    who joined first): one count over the round's standings, where a whole board is a
+    thousand rows turned into dicts. `/me` asks this on every page load of every phone.
+    """
+    mine = session.get(Standing, (round_id, player_id))
+    if mine is None:
+        return None
+    if mine.last_scored_at is None:  # never scored: everyone who has scored is ahead
+        earlier, same_time = Standing.last_scored_at.is_not(None), Standing.last_scored_at.is_(None)
+    else:
+        earlier = Standing.last_scored_at < mine.last_scored_at
+        same_time = Standing.last_scored_at == mine.last_scored_at
+    ahead = session.scalar(select(func.count()).select_from(Standing).where(
+        Standing.round_id == round_id,
+        or_(Standing.points > mine.points,
+            and_(Standing.points == mine.points,
+                 or_(earlier, and_(same_time, Standing.joined_order < mine.joined_order))))))
+    return {"player_id": player_id, "points": mine.points, "meetings": mine.meetings,
+            "rank": 1 + (ahead or 0)}
 
 
 def may_see_round(session: Session, rnd: Round, player: Player | None,

@@ -15,9 +15,8 @@ from game.models import Meeting, Player
 from game.pairing import fix_from, issue_code
 from game.players import current_round, join
 from game.rounds import by_join_code
-from game.standings import of_player
+from game.standings import standing_of
 from koppelkiek import limits, realtime
-from koppelkiek.board import full_board
 from koppelkiek.db import session as db_session
 from koppelkiek.extensions import limiter
 from koppelkiek.identity import (
@@ -98,7 +97,7 @@ def api_join() -> Any:
 def api_me() -> Any:
     player = require_player()
     rnd = current_round(db_session(), player)
-    mine = of_player(full_board(rnd), player.id) if rnd else None
+    mine = standing_of(db_session(), rnd.id, player.id) if rnd else None
     hidden = rnd is not None and rnd.leaderboard != "visible"
     return jsonify(
         player=player_json(player),

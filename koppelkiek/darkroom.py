@@ -10,15 +10,17 @@ In front of the workers is a bounded waiting line: a photo that cannot start wit
 seconds is refused as 503 busy (the phone tries again later), and while it waits its body
 stays in its spooled temporary file. When a worker frees up, the waiting photo of the player
 with the fewest photos being developed (then the one served longest ago) goes first, so one
-player's many uploads cannot make a neighbour wait behind all of them. Each job has a
-deadline: a worker that overruns it is killed and replaced, and the photo is refused as
-image_too_complex.
+player's many uploads cannot make a neighbour wait behind all of them. Each job has a CPU
+budget: a worker that uses it up is ended by the kernel and replaced, and the photo is
+refused as image_too_complex. Wall time only catches a worker that hangs: one that waits for
+a core on a busy machine is slow, and its photo is still developed.
 """
 
 from __future__ import annotations
 
 import atexit
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -42,6 +44,9 @@ T = TypeVar("T")
 # (benchmarks/event_loop.py), for a burst 20% slower.
 WORKERS = max(1, (os.cpu_count() or 2) - 1)
 DB_THREADS = 2
+# A worker that has not answered after this long hangs (no photo needs it, however busy the
+# machine): it is killed, and the photo refused as image_too_complex.
+HUNG_SECONDS = 90.0
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ class Job:
     max_pixels: int
     min_side: int = 320
     wait_seconds: float = 5.0
-    deadline_seconds: float = 15.0
+    cpu_seconds: float = 15.0  # of the worker's CPU; past it the photo is image_too_complex
 
 
 @dataclass
@@ -139,7 +144,8 @@ class Darkroom:
         job.source.seek(0, os.SEEK_END)
         size = job.source.tell()
         job.source.seek(0)
-        write_frame_from(worker.stdin, (job.max_pixels, job.min_side), job.source, size)
+        write_frame_from(worker.stdin, (job.max_pixels, job.min_side, job.cpu_seconds),
+                         job.source, size)
         (status, value, detail), _ = read_frame(worker.stdout)
         return status, value, detail
 
@@ -157,25 +163,27 @@ class Darkroom:
     def _develop(self, job: Job) -> tuple[str, Any, str]:
         for attempt in (1, 2):
             worker = self._worker()
-            deadline = gevent.Timeout(job.deadline_seconds)
-            deadline.start()
+            hung = gevent.Timeout(hung_after(job.cpu_seconds))
+            hung.start()
             try:
                 answer = self._run(job, worker)
             except gevent.Timeout as exc:
-                if exc is not deadline:
+                if exc is not hung:
                     raise
                 _end(worker)
                 self._idle.append(self._start())  # replaced now, not on the next photo
-                raise IntakeError("image_too_complex", "the intake job overran") from None
+                raise IntakeError("image_too_complex", "the intake worker hung") from None
             except (EOFError, OSError):
+                if _end(worker) == -signal.SIGPROF:  # its CPU budget ran out: this photo
+                    self._idle.append(self._start())
+                    raise IntakeError("image_too_complex", "the intake job overran") from None
                 # The worker died under this photo: perhaps before it (killed while idle),
                 # perhaps of it. Once more on a fresh worker; twice means the photo.
-                _end(worker)
                 if attempt == 2:
                     raise IntakeError("image_broken", "the photo could not be processed") from None
                 continue
             finally:
-                deadline.close()
+                hung.close()
             self._idle.append(worker)
             return answer
         raise AssertionError("unreachable")
@@ -191,9 +199,16 @@ class Darkroom:
         self._idle.clear()
 
 
-def _end(worker: subprocess.Popen[bytes]) -> None:
-    worker.kill()
-    worker.wait()  # reaped, not left a zombie
+def hung_after(cpu_seconds: float) -> float:
+    """Wall seconds after which a job's worker counts as hung."""
+    return max(HUNG_SECONDS, cpu_seconds * 4)
+
+
+def _end(worker: subprocess.Popen[bytes]) -> int:
+    """Kill (if still alive) and reap; returns how it ended (negative: the signal)."""
+    if worker.poll() is None:
+        worker.kill()
+    return worker.wait()  # reaped, not left a zombie
 
 
 _darkroom: Darkroom | None = None

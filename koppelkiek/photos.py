@@ -42,7 +42,15 @@ from game.photos import (
     set_consent,
 )
 from koppelkiek import realtime
-from koppelkiek.darkroom import Job, darkroom, develop_photo, hold_back, off_loop, queue_full
+from koppelkiek.darkroom import (
+    Job,
+    darkroom,
+    develop_photo,
+    hold_back,
+    hung_after,
+    off_loop,
+    queue_full,
+)
 from koppelkiek.db import db
 from koppelkiek.db import session as db_session
 from koppelkiek.errors import leave_body_unread, reads_own_body
@@ -184,7 +192,7 @@ def _receive(player: Player, meeting: Meeting, key: str | None) -> Any:
     upload.stream.seek(0)
     job = Job(upload.stream, player.id, max_pixels=int(config["MAX_PIXELS"]),
               wait_seconds=float(config["PHOTO_WAIT_SECONDS"]),
-              deadline_seconds=float(config["PHOTO_JOB_SECONDS"]))
+              cpu_seconds=float(config["PHOTO_JOB_SECONDS"]))
     try:
         intake = develop_photo(job)
     except IntakeError as exc:
@@ -232,7 +240,7 @@ def _stale_after() -> timedelta:
     """Longer than any upload may take: a slot this old lost its holder."""
     config = current_app.config
     return timedelta(seconds=float(config["UPLOAD_SECONDS"]) + float(config["PHOTO_WAIT_SECONDS"])
-                     + float(config["PHOTO_JOB_SECONDS"]) + 60)
+                     + hung_after(float(config["PHOTO_JOB_SECONDS"])) + 60)
 
 
 def forget_dead_uploads(app: Flask) -> int:

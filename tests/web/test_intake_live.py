@@ -183,6 +183,27 @@ def test_a_job_over_its_deadline_is_killed_and_refused(server: Server, tmp_path:
     assert after and not after & before  # killed and replaced
 
 
+def test_a_worker_that_waits_for_a_core_is_slow_not_refused(
+    server: Server, tmp_path: Path,
+) -> None:
+    """The job budget is CPU time: a worker held off the CPU (as SCHED_IDLE is on a busy
+    machine; here stopped outright) for longer than the budget still develops the photo."""
+    restart(server, PHOTO_JOB_SECONDS=1)
+    _, _, guests, meetings = players(server, tmp_path, 1)
+    before = workers(server)
+    for pid in before:
+        os.kill(pid, signal.SIGSTOP)
+    resume = threading.Timer(3.0, lambda: [os.kill(pid, signal.SIGCONT) for pid in before])
+    resume.start()
+    try:
+        res = upload(server, guests[0], meetings[0], phone_photo(56))
+    finally:
+        resume.join()
+    assert res.status_code == 201, res.text
+    assert res.json()["photo"]["status"] == "accepted"
+    assert workers(server) == before  # nobody was killed
+
+
 def test_a_full_intake_queue_answers_503_busy_and_the_retry_is_accepted(
     server: Server, tmp_path: Path,
 ) -> None:
