@@ -31,7 +31,7 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
     "PHOTO_RATE_LIMIT": ("12 per minute;100 per hour", str,
                          "photo attempts per player (refusals count too)"),
     "PHOTO_QUEUE": (16, int, "photos that may wait for an intake worker, then 503 busy"),
-    "PHOTO_WAIT_SECONDS": (5.0, float, "longest wait for an intake worker, then 503 busy"),
+    "PHOTO_WAIT_SECONDS": (2.0, float, "longest expected wait for an intake worker, then 503 busy"),
     "PHOTO_JOB_SECONDS": (15.0, float, "CPU seconds of one intake job, then 422 image_too_complex"),
     "TRUSTED_PROXIES": (0, int, "how many proxies (nginx, Caddy) stand in front; 0 = none"),
     "METRICS_TOKEN": (None, str, "bearer token for /metrics from elsewhere than localhost"),

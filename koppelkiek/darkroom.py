@@ -8,9 +8,14 @@ Without gevent (tests, `flask run`) everything runs inline.
 
 In front of the workers is a bounded waiting line: a photo that cannot start within a few
 seconds is refused as 503 busy (the phone tries again later), and while it waits its body
-stays in its spooled temporary file. When a worker frees up, the waiting photo of the player
-with the fewest photos being developed (then the one served longest ago) goes first, so one
-player's many uploads cannot make a neighbour wait behind all of them. Each job has a CPU
+stays in its spooled temporary file. The darkroom keeps the pace of its recent jobs, so it
+can tell before the body is read that a photo would wait too long, and answer busy at once
+with a Retry-After that spreads the phones it turned away over the time the workers need
+for them: they come back about as fast as photos are developed, not all together.
+
+When a worker frees up, the waiting photo of the player with the fewest photos being
+developed (then the one served longest ago) goes first, so one player's many uploads cannot
+make a neighbour wait behind all of them. Each job has a CPU
 budget: a worker that uses it up is ended by the kernel and replaced, and the photo is
 refused as image_too_complex. Wall time only catches a worker that hangs: one that waits for
 a core on a busy machine is slow, and its photo is still developed.
@@ -19,11 +24,14 @@ a core on a busy machine is slow, and its photo is still developed.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import math
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any, TypeVar
@@ -47,6 +55,10 @@ DB_THREADS = 2
 # A worker that has not answered after this long hangs (no photo needs it, however busy the
 # machine): it is killed, and the photo refused as image_too_complex.
 HUNG_SECONDS = 90.0
+PACE_START = 0.5  # seconds a job holds a worker, before any was measured
+PACE_WEIGHT = 0.2  # of the newest job in the running mean of the pace
+TURNED_AWAY_SECONDS = 60.0  # how long a phone told "busy" counts as coming back
+RETRY_AFTER_MAX = 60
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,8 @@ class Darkroom:
         self._per_owner: dict[int, int] = {}
         self._waiting: list[_Waiter] = []
         self._served: dict[int, float] = {}  # owner -> when a job of theirs last started
+        self.pace = PACE_START  # wall seconds a job holds a worker, a running mean
+        self._turned_away: OrderedDict[int, float] = OrderedDict()  # owner -> when, oldest 1st
 
     @property
     def queue_length(self) -> int:
@@ -92,8 +106,22 @@ class Darkroom:
         """No worker free and the waiting line at its bound: a new photo would be refused."""
         return self._developing >= self._size and len(self._waiting) >= self.queue
 
-    def busy(self, wait_seconds: float) -> GameError:
-        return GameError("busy", 503, retry_after=max(1, round(wait_seconds)))
+    def expected_wait(self) -> float:
+        """Seconds a photo arriving now would wait for a worker, at the recent pace."""
+        if self._developing < self._size and not self._waiting:
+            return 0.0
+        return (len(self._waiting) + 1) * self.pace / self._size
+
+    def busy(self, owner: int) -> GameError:
+        """503 busy, to come back when the workers are likely through the phones sent away."""
+        now = time.monotonic()
+        self._turned_away.pop(owner, None)
+        self._turned_away[owner] = now
+        while next(iter(self._turned_away.values())) < now - TURNED_AWAY_SECONDS:
+            self._turned_away.popitem(last=False)
+        backlog = len(self._waiting) + len(self._turned_away)
+        seconds = backlog * self.pace / self._size
+        return GameError("busy", 503, retry_after=min(RETRY_AFTER_MAX, max(1, math.ceil(seconds))))
 
     # The waiting line. Under gevent all of this runs between two yields: no lock needed.
     def _enter(self, owner: int, wait_seconds: float) -> None:
@@ -101,15 +129,16 @@ class Darkroom:
             self._grant(owner)
             return
         if len(self._waiting) >= self.queue:
-            raise self.busy(wait_seconds)
+            raise self.busy(owner)
         waiter = _Waiter(owner)
         self._waiting.append(waiter)
         # Granted in the same instant as the timeout: it takes the worker all the same.
         if not waiter.granted.wait(wait_seconds) and waiter in self._waiting:
             self._waiting.remove(waiter)
-            raise self.busy(wait_seconds)
+            raise self.busy(owner)
 
     def _grant(self, owner: int) -> None:
+        self._turned_away.pop(owner, None)
         self._developing += 1
         self._per_owner[owner] = self._per_owner.get(owner, 0) + 1
         if len(self._served) > 10_000:  # only the recent past matters
@@ -163,6 +192,7 @@ class Darkroom:
     def _develop(self, job: Job) -> tuple[str, Any, str]:
         for attempt in (1, 2):
             worker = self._worker()
+            started = time.monotonic()
             hung = gevent.Timeout(hung_after(job.cpu_seconds))
             hung.start()
             try:
@@ -185,6 +215,7 @@ class Darkroom:
             finally:
                 hung.close()
             self._idle.append(worker)
+            self.pace += PACE_WEIGHT * (time.monotonic() - started - self.pace)
             return answer
         raise AssertionError("unreachable")
 
@@ -208,6 +239,10 @@ def _end(worker: subprocess.Popen[bytes]) -> int:
     """Kill (if still alive) and reap; returns how it ended (negative: the signal)."""
     if worker.poll() is None:
         worker.kill()
+    for pipe in (worker.stdin, worker.stdout):  # a long afternoon must not leak descriptors
+        if pipe is not None:
+            with contextlib.suppress(OSError):  # a write into the dead pipe may be pending
+                pipe.close()
     return worker.wait()  # reaped, not left a zombie
 
 
@@ -239,9 +274,15 @@ def _configured() -> Darkroom:
     return room
 
 
-def queue_full() -> bool:
-    """Cheap check before reading a body: would this photo be refused as busy anyway?"""
-    return _gevent() and _configured().full()
+def turn_away(owner: int) -> GameError | None:
+    """Before reading a body: the busy answer for a photo that would wait longer than the
+    setting allows (or find the line full), so the phone keeps its data; None: come in."""
+    if not _gevent():
+        return None
+    room = _configured()
+    if room.full() or room.expected_wait() > float(current_app.config["PHOTO_WAIT_SECONDS"]):
+        return room.busy(owner)
+    return None
 
 
 def develop_photo(job: Job) -> Intake:

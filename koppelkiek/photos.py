@@ -44,12 +44,11 @@ from game.photos import (
 from koppelkiek import realtime
 from koppelkiek.darkroom import (
     Job,
-    darkroom,
     develop_photo,
     hold_back,
     hung_after,
     off_loop,
-    queue_full,
+    turn_away,
 )
 from koppelkiek.db import db
 from koppelkiek.db import session as db_session
@@ -162,8 +161,9 @@ def _check_before_body(meeting_id: int) -> tuple[Player, Meeting, str | None] | 
         return earlier
     s = db_session()
     meeting = meeting_for_photo(s, player, meeting_id, now())
-    if queue_full():  # refused before the phone spends its data on the body
-        raise darkroom().busy(float(current_app.config["PHOTO_WAIT_SECONDS"]))
+    busy = turn_away(player.id)  # refused before the phone spends its data on the body
+    if busy is not None:
+        raise busy
     # Nothing written yet: the connection goes back to the pool. From here on the phone sends
     # its body and the photo waits for a worker; neither may hold a connection.
     s.commit()
