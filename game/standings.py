@@ -81,6 +81,12 @@ class BoardCache:
     def weight(self) -> int:
         return self._weight
 
+    def newest(self, round_id: int) -> Any | None:
+        """The cached board of the round with the highest seq, whatever that seq is."""
+        with self._lock:
+            keys = [key for key in self._items if key[0] == round_id]
+            return self._items[max(keys)][0] if keys else None
+
     def get_or_make(self, key: tuple[int, int], make: Any) -> Any:
         with self._lock:
             if key in self._items:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, url_for
@@ -23,20 +24,38 @@ WALL_SIZE = 24
 # and a board of 10,000 players is about 1 MB of JSON (its dicts take a few times that).
 BOARDS_KEPT = 8
 BOARDS_BUDGET = 16 * 1024 * 1024  # bytes of serialized JSON
+# How old a board a phone's snapshot may show (its own row is read exact): while a crowd joins,
+# every join moves the seq, and a board of a thousand rows for each of them kept the event
+# loop busy. The feed sends the phones a newer top within seconds.
+PHONE_BOARD_AGE = 2.0
 
 
 @dataclass(frozen=True)
 class CachedBoard:
     data: dict[str, Any]
     body: bytes  # the serialized answer, made once per seq
+    made_at: float = field(default_factory=time.monotonic)
 
 
-def _cached(rnd: Round) -> CachedBoard:
-    """Cached under (round, seq), per app: standings change only with seq."""
+def _boards() -> BoardCache:
     boards: BoardCache | None = current_app.extensions.get("koppelkiek_boards")
     if boards is None:
         boards = current_app.extensions.setdefault("koppelkiek_boards", BoardCache(
             BOARDS_KEPT, BOARDS_BUDGET, lambda cached: len(cached.body)))
+    return boards
+
+
+def recent_board(rnd: Round) -> dict[str, Any]:
+    """The board at the round's seq, or one made in the last PHONE_BOARD_AGE seconds."""
+    newest: CachedBoard | None = _boards().newest(rnd.id)
+    if newest is not None and time.monotonic() - newest.made_at < PHONE_BOARD_AGE:
+        return newest.data
+    return full_board(rnd)
+
+
+def _cached(rnd: Round) -> CachedBoard:
+    """Cached under (round, seq), per app: standings change only with seq."""
+    boards = _boards()
 
     def make() -> CachedBoard:
         data = board(db_session(), rnd)

@@ -24,10 +24,10 @@ from game.events import (
 )
 from game.models import ROW_ID_MAX, Player, Round
 from game.players import by_token
-from game.standings import TOP, may_see_round, public_board
-from koppelkiek.board import full_board, organiser_of, wall
+from game.standings import TOP, may_see_round, public_board, standing_of
+from koppelkiek.board import full_board, organiser_of, recent_board, wall
 from koppelkiek.db import session as db_session
-from koppelkiek.feed import Feed, Phone, mine_of, phones_room, screens_room
+from koppelkiek.feed import Feed, Phone, phones_room, screens_room
 from koppelkiek.identity import PLAYER_COOKIE, current_organiser
 
 socketio = SocketIO()
@@ -95,6 +95,15 @@ def round_payload(rnd: Round, **more: Any) -> dict[str, Any]:
     }
 
 
+def own_row(rnd: Round, player_id: int | None) -> tuple[int, int, int | None]:
+    """A player's points, meetings and rank (none while the board is not visible)."""
+    mine = standing_of(db_session(), rnd.id, player_id) if player_id is not None else None
+    if mine is None:
+        return (0, 0, None)
+    return (mine["points"], mine["meetings"],
+            mine["rank"] if rnd.leaderboard == "visible" else None)
+
+
 def _top(board: dict[str, Any]) -> dict[str, Any]:
     return {**board, "standings": board["standings"][:TOP]}
 
@@ -108,10 +117,10 @@ def snapshot(rnd: Round, insider: bool) -> dict[str, Any]:
 
 
 def phone_snapshot(rnd: Round, player_id: int | None) -> dict[str, Any]:
-    """What a phone needs: the round, the top of the board and its own row; no wall."""
-    full = full_board(rnd)
-    board = _top(public_board(rnd, full, insider=False))
-    points, meetings, rank = mine_of(rnd, full, player_id)
+    """What a phone needs: the round, the top of the board (made at most a few seconds ago)
+    and its own row (exact, as /me); no wall."""
+    board = _top(public_board(rnd, recent_board(rnd), insider=False))
+    points, meetings, rank = own_row(rnd, player_id)
     return {"seq": rnd.seq, "view": "phone",
             "round": round_payload(rnd, leaderboard=rnd.leaderboard),
             "standings": board["standings"], "teams": board["teams"],
@@ -162,7 +171,10 @@ def on_watch(data: Any) -> None:
         emit("snapshot", answer)
 
     me = answer.get("me") or {}
-    feed().watch(request.sid, rnd, full_board(rnd),  # type: ignore[attr-defined]
+    # A phone's board may be a few seconds old: the feed's rows then differ from the next
+    # board in more rows than changed since, and screens get those rows once more.
+    board = recent_board(rnd) if phone else full_board(rnd)
+    feed().watch(request.sid, rnd, board,  # type: ignore[attr-defined]
                  Phone(pid, (me["points"], me["meetings"], me["rank"])) if phone else None,
                  join_and_answer)
 
