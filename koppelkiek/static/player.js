@@ -120,57 +120,6 @@
     return template.replace("__NAME__", name).replace("__MIN__", String(minutes));
   }
 
-  // "Show my code": a fresh code every 30 s while the page is visible.
-  var show = document.getElementById("show-code");
-  if (show) {
-    var timer = null, countdown = 30, tick = null;
-    var qrBox = document.getElementById("qr"), shortCode = document.getElementById("short-code");
-    var errorBox = document.getElementById("code-error");
-    watchPosition();
-    function refresh() {
-      clearTimeout(timer);
-      if (document.hidden) return;
-      // The first code waits a moment for a position, so the distance check can work.
-      currentPosition(1500).then(function (pos) {
-        return api("POST", "/api/v1/pairing-codes", withPosition({}, pos));
-      }).then(function (res) {
-        if (!res.ok) throw res;
-        errorBox.hidden = true;
-        shortCode.textContent = res.body.code.slice(0, 3) + " " + res.body.code.slice(3);
-        shortCode.setAttribute("data-code", res.body.code);
-        return fetch(res.body.qr_svg_url, { credentials: "same-origin" }).then(function (r) { return r.text(); })
-          .then(function (svg) {
-            qrBox.innerHTML = svg;
-            countdown = res.body.refresh_seconds || 30;
-            timer = setTimeout(refresh, countdown * 1000);
-          });
-      }).catch(function (res) {
-        errorBox.textContent = (res && res.body && res.body.error && res.body.error.message) || show.getAttribute("data-msg-error");
-        errorBox.hidden = false;
-        timer = setTimeout(refresh, 5000);
-      });
-    }
-    tick = setInterval(function () {
-      countdown = Math.max(0, countdown - 1);
-      document.getElementById("code-countdown").textContent = countdown;
-    }, 1000);
-    document.addEventListener("visibilitychange", function () {
-      if (document.hidden) clearTimeout(timer); else refresh();
-    });
-    refresh();
-    connectSocket(function (n) {
-      if (n.kind === "meeting") {
-        var met = document.getElementById("met");
-        met.textContent = show.getAttribute("data-msg-met").replace("__NAME__", n.partner);
-        met.hidden = false;
-        var toPhoto = document.getElementById("met-photo");
-        toPhoto.href = "/meetings/" + n.meeting_id;
-        toPhoto.hidden = false;
-        refresh();
-      }
-    });
-  }
-
   function showClaim(res, template) {
     var err = document.getElementById("claim-error"), met = document.getElementById("claim-met");
     if (res.ok) {
