@@ -39,52 +39,6 @@
     });
   }
 
-  // Photos go out at most 2048 px on the long side, with their EXIF (GPS, time; the pixels are
-  // turned upright and Orientation set to 1). Anything that cannot be scaled goes as it is: the
-  // server checks every photo and takes full-size ones too.
-  var MAX_SIDE = 2048;
-  function shrink(file) {
-    if (typeof window.imageCompression !== "function" || file.type !== "image/jpeg") return Promise.resolve(file);
-    return window.imageCompression(file, {
-      maxWidthOrHeight: MAX_SIDE, preserveExif: true, useWebWorker: false, fileType: "image/jpeg",
-      initialQuality: 0.85, maxSizeMB: 1, alwaysKeepResolution: true
-    }).then(function (small) {
-      return small && small.size && small.size < file.size ? small : file;
-    }).catch(function () { return file; });
-  }
-
-  // Last known position, refreshed in the background when the person allows it.
-  var position = null;
-  // Location refused (or a claim said position_required): say why it matters and how to allow it.
-  function explainLocation(err) {
-    var help = document.getElementById("location-help");
-    if (help && (!err || err.code === 1)) help.hidden = false;
-  }
-  function watchPosition() {
-    if (!navigator.geolocation) return;
-    navigator.geolocation.watchPosition(function (p) {
-      position = { lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy };
-      var hint = document.getElementById("geo-hint");
-      if (hint) hint.hidden = true;
-    }, explainLocation, { enableHighAccuracy: true, maximumAge: 30000, timeout: 20000 });
-  }
-  function currentPosition(waitMs) {
-    return new Promise(function (resolve) {
-      if (position || !navigator.geolocation) return resolve(position);
-      var done = false;
-      setTimeout(function () { if (!done) { done = true; resolve(position); } }, waitMs);
-      navigator.geolocation.getCurrentPosition(function (p) {
-        position = { lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy };
-        if (!done) { done = true; resolve(position); }
-      }, function (e) { explainLocation(e); if (!done) { done = true; resolve(null); } },
-      { enableHighAccuracy: true, maximumAge: 30000, timeout: waitMs });
-    });
-  }
-  function withPosition(data, pos) {
-    if (pos) { data.lat = pos.lat; data.lon = pos.lon; data.accuracy = pos.accuracy; }
-    return data;
-  }
-
   function toast(text) {
     var box = document.getElementById("toasts");
     if (!box) return;
@@ -114,84 +68,6 @@
     var socket = io({ transports: ["websocket", "polling"] });
     socket.on("notice", onNotice);
     return socket;
-  }
-
-  // The photo: preview, then an upload with progress; retries reuse the attempt's key.
-  var photoForm = document.getElementById("photo-form");
-  if (photoForm) {
-    watchPosition();
-    var input = document.getElementById("photo-input"), preview = document.getElementById("photo-preview");
-    var sendButton = document.getElementById("photo-send"), progress = document.getElementById("photo-progress");
-    var photoError = document.getElementById("photo-error"), photoDone = document.getElementById("photo-done");
-    var photoStatus = document.getElementById("photo-status");
-    var attemptKey = null, tries = 0, busyTries = 0, prepared = null;
-    var newKey = function () {
-      return (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2);
-    };
-    input.addEventListener("change", function () {
-      if (!input.files || !input.files[0]) return;
-      attemptKey = newKey();  // a new picture is a new attempt
-      prepared = shrink(input.files[0]);  // scaled while the person looks at the preview
-      preview.src = URL.createObjectURL(input.files[0]);
-      preview.hidden = false; sendButton.hidden = false; photoError.hidden = true;
-    });
-    var send = function () {
-      if (!input.files || !input.files[0]) return;
-      sendButton.disabled = true; photoError.hidden = true;
-      progress.hidden = false; progress.value = 0;
-      photoStatus.textContent = photoForm.getAttribute("data-msg-sending"); photoStatus.hidden = false;
-      var chosen = input.files[0];
-      Promise.all([currentPosition(3000), prepared || shrink(chosen)]).then(function (ready) {
-        var pos = ready[0], photo = ready[1];
-        var data = new FormData();
-        data.append("photo", photo, chosen.name || "photo.jpg");
-        if (pos) { data.append("lat", pos.lat); data.append("lon", pos.lon); data.append("accuracy", pos.accuracy); }
-        var xhr = new XMLHttpRequest();
-        xhr.open("POST", "/api/v1/meetings/" + photoForm.getAttribute("data-meeting-id") + "/photo");
-        xhr.setRequestHeader("X-CSRFToken", csrf);
-        xhr.setRequestHeader("Idempotency-Key", attemptKey);
-        xhr.setRequestHeader("Accept", "application/json");
-        xhr.upload.onprogress = function (e) { if (e.lengthComputable) progress.value = Math.round(100 * e.loaded / e.total); };
-        xhr.onload = function () {
-          var body = {};
-          try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
-          if (isBusy(xhr.status, body) && busyTries < 8) {
-            // Busy: the same attempt again by itself, after the wait the server asked for.
-            busyTries += 1;
-            photoStatus.textContent = (busyNote && busyNote.textContent) || photoForm.getAttribute("data-msg-sending");
-            setTimeout(send, retryDelay(xhr.getResponseHeader("Retry-After"), busyTries - 1));
-            return;
-          }
-          busyTries = 0;
-          sendButton.disabled = false; photoStatus.hidden = true; progress.hidden = true;
-          if (xhr.status === 201) {
-            photoDone.textContent = photoForm.getAttribute(body.photo.status === "accepted" ? "data-msg-done" : "data-msg-pending");
-            photoDone.setAttribute("data-status", body.photo.status);
-            photoDone.hidden = false; sendButton.hidden = true;
-            // One photo per meeting: nothing more to choose here.
-            photoForm.querySelector('label[for="photo-input"]').hidden = true;
-            input.disabled = true;
-            preview.src = body.photo.display_url;
-            if (body.photo.status === "accepted") askConsent(body.photo.id, body.photo.display_url);
-          } else {
-            photoError.textContent = (body.error && body.error.message) || ("Error " + xhr.status);
-            photoError.setAttribute("data-code", (body.error && body.error.code) || "");
-            photoError.hidden = false;
-          }
-        };
-        xhr.onerror = function () {
-          // A bad connection: try again quietly with the same key, then let the person decide.
-          tries += 1;
-          if (tries < 3) { setTimeout(send, 1500 * tries); return; }
-          tries = 0; sendButton.disabled = false; progress.hidden = true; photoStatus.hidden = true;
-          photoError.textContent = photoForm.getAttribute("data-msg-offline");
-          photoError.setAttribute("data-code", "offline");
-          photoError.hidden = false;
-        };
-        xhr.send(data);
-      });
-    };
-    photoForm.addEventListener("submit", function (e) { e.preventDefault(); send(); });
   }
 
   // Delete my data, behind a confirmation.
