@@ -70,20 +70,6 @@
     return socket;
   }
 
-  // Delete my data, behind a confirmation.
-  var forget = document.getElementById("forget-me");
-  if (forget) {
-    forget.addEventListener("click", function () {
-      if (!window.confirm(forget.getAttribute("data-confirm"))) return;
-      api("DELETE", "/api/v1/me").then(function (res) {
-        if (!res.ok) { toast((res.body.error && res.body.error.message) || "Error"); return; }
-        var done = document.getElementById("forgotten");
-        done.textContent = document.getElementById("my-data").getAttribute("data-msg-gone");
-        done.hidden = false; forget.hidden = true;
-      });
-    });
-  }
-
   // Consent for the big screen: asked on the player page and right after a photo is accepted.
   var ask = document.getElementById("consent-ask");
   var askConsent = function (photoId, imageUrl) {
