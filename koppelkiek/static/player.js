@@ -1,442 +1,62 @@
-/* Koppelkiek player pages: rotating code, claims, live notices. No framework, old phones welcome. */
+/* The player page: live points and rank, the top of the board, notices, and "Your meetings".
+   Needs kk.js, consent.js and socket.io. */
 (function () {
   "use strict";
-  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  var page = document.getElementById("player");
+  var TOP_SHOWN = 5, topSeq = 0;
 
-  // A busy server answers 503 `busy` with Retry-After: wait that long (plus a random share, so
-  // phones told the same moment do not all come back at once), say so, and try again.
-  var MAX_TRIES = 6;
-  var busyNote = document.getElementById("busy");
-  function showBusy(on) { if (busyNote) busyNote.hidden = !on; }
-  function retryDelay(retryAfter, attempt) {
-    var seconds = parseFloat(retryAfter);
-    var base = isFinite(seconds) && seconds >= 0 ? seconds * 1000 : Math.min(30000, 1000 * Math.pow(2, attempt));
-    return base + Math.random() * Math.max(500, base / 2);
+  function showMine(m) {
+    document.getElementById("points").textContent = m.points;
+    document.getElementById("rank").textContent = m.rank === null || m.rank === undefined ? "–" : m.rank;
   }
-  function isBusy(status, body) {
-    return status === 503 && (!body || !body.error || body.error.code === "busy");
+  function refreshMe() {
+    fetch(page.getAttribute("data-me-url"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.json(); }).then(showMine).catch(function () {});
   }
-  function later(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
-
-  function api(method, url, data, attempt) {
-    attempt = attempt || 0;
-    return fetch(url, {
-      method: method,
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
-      body: data ? JSON.stringify(data) : undefined
-    }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (body) {
-        if (isBusy(r.status, body) && attempt < MAX_TRIES - 1) {
-          showBusy(true);
-          return later(retryDelay(r.headers.get("Retry-After"), attempt)).then(function () {
-            return api(method, url, data, attempt + 1);
-          });
-        }
-        showBusy(false);
-        return { ok: r.ok, status: r.status, body: body };
-      });
+  // "Your meetings" comes from the server; fetch the page again and swap in that list.
+  function refreshMeetings() {
+    fetch(page.getAttribute("data-page-url"), { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
+      var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("my-photos");
+      var old = document.getElementById("my-photos");
+      if (fresh && old) old.replaceWith(fresh);
+      else if (fresh) document.querySelector(".actions").after(fresh);
+    }).catch(function () {});
+  }
+  // The top of the board comes every few seconds, each whole: an older one is skipped.
+  function showTop(m) {
+    var box = document.getElementById("top-board");
+    if (!box || m.seq < topSeq) return;
+    topSeq = m.seq;
+    var rows = m.hidden ? [] : (m.standings || []).slice(0, TOP_SHOWN);
+    var fresh = document.createDocumentFragment();
+    rows.forEach(function (r) {
+      var li = document.createElement("li");
+      li.textContent = r.display_name + " · " + r.points;
+      fresh.appendChild(li);
     });
+    box.querySelector("ol").replaceChildren(fresh);
+    box.hidden = rows.length === 0;
   }
 
-  // Photos go out at most 2048 px on the long side, with their EXIF (GPS, time; the pixels are
-  // turned upright and Orientation set to 1). Anything that cannot be scaled goes as it is: the
-  // server checks every photo and takes full-size ones too.
-  var MAX_SIDE = 2048;
-  function shrink(file) {
-    if (typeof window.imageCompression !== "function" || file.type !== "image/jpeg") return Promise.resolve(file);
-    return window.imageCompression(file, {
-      maxWidthOrHeight: MAX_SIDE, preserveExif: true, useWebWorker: false, fileType: "image/jpeg",
-      initialQuality: 0.85, maxSizeMB: 1, alwaysKeepResolution: true
-    }).then(function (small) {
-      return small && small.size && small.size < file.size ? small : file;
-    }).catch(function () { return file; });
-  }
-
-  // Last known position, refreshed in the background when the person allows it.
-  var position = null;
-  // Location refused (or a claim said position_required): say why it matters and how to allow it.
-  function explainLocation(err) {
-    var help = document.getElementById("location-help");
-    if (help && (!err || err.code === 1)) help.hidden = false;
-  }
-  function watchPosition() {
-    if (!navigator.geolocation) return;
-    navigator.geolocation.watchPosition(function (p) {
-      position = { lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy };
-      var hint = document.getElementById("geo-hint");
-      if (hint) hint.hidden = true;
-    }, explainLocation, { enableHighAccuracy: true, maximumAge: 30000, timeout: 20000 });
-  }
-  function currentPosition(waitMs) {
-    return new Promise(function (resolve) {
-      if (position || !navigator.geolocation) return resolve(position);
-      var done = false;
-      setTimeout(function () { if (!done) { done = true; resolve(position); } }, waitMs);
-      navigator.geolocation.getCurrentPosition(function (p) {
-        position = { lat: p.coords.latitude, lon: p.coords.longitude, accuracy: p.coords.accuracy };
-        if (!done) { done = true; resolve(position); }
-      }, function (e) { explainLocation(e); if (!done) { done = true; resolve(null); } },
-      { enableHighAccuracy: true, maximumAge: 30000, timeout: waitMs });
-    });
-  }
-  function withPosition(data, pos) {
-    if (pos) { data.lat = pos.lat; data.lon = pos.lon; data.accuracy = pos.accuracy; }
-    return data;
-  }
-
-  function toast(text) {
-    var box = document.getElementById("toasts");
-    if (!box) return;
-    var el = document.createElement("p");
-    el.className = "toast";
-    el.textContent = text;
-    box.appendChild(el);
-    while (box.children.length > 3) box.removeChild(box.firstChild);
-    setTimeout(function () { if (el.parentNode) el.parentNode.removeChild(el); }, 8000);
-  }
-
-  // Countdowns to a moment, e.g. the end of the round.
-  function tickCountdowns() {
-    var els = document.querySelectorAll("[data-countdown]");
-    for (var i = 0; i < els.length; i++) {
-      var left = Math.max(0, Math.floor((Date.parse(els[i].getAttribute("data-countdown")) - Date.now()) / 1000));
-      var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
-      els[i].textContent = (h ? h + ":" : "") + (h && m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
-    }
-  }
-  setInterval(tickCountdowns, 1000);
-  tickCountdowns();
-
-  // Live notices on the player's private room.
-  function connectSocket(onNotice) {
-    if (typeof io === "undefined") return null;
-    var socket = io({ transports: ["websocket", "polling"] });
-    socket.on("notice", onNotice);
-    return socket;
-  }
-
-  function metText(template, name, minutes) {
-    return template.replace("__NAME__", name).replace("__MIN__", String(minutes));
-  }
-
-  // "Show my code": a fresh code every 30 s while the page is visible.
-  var show = document.getElementById("show-code");
-  if (show) {
-    var timer = null, countdown = 30, tick = null;
-    var qrBox = document.getElementById("qr"), shortCode = document.getElementById("short-code");
-    var errorBox = document.getElementById("code-error");
-    watchPosition();
-    function refresh() {
-      clearTimeout(timer);
-      if (document.hidden) return;
-      // The first code waits a moment for a position, so the distance check can work.
-      currentPosition(1500).then(function (pos) {
-        return api("POST", "/api/v1/pairing-codes", withPosition({}, pos));
-      }).then(function (res) {
-        if (!res.ok) throw res;
-        errorBox.hidden = true;
-        shortCode.textContent = res.body.code.slice(0, 3) + " " + res.body.code.slice(3);
-        shortCode.setAttribute("data-code", res.body.code);
-        return fetch(res.body.qr_svg_url, { credentials: "same-origin" }).then(function (r) { return r.text(); })
-          .then(function (svg) {
-            qrBox.innerHTML = svg;
-            countdown = res.body.refresh_seconds || 30;
-            timer = setTimeout(refresh, countdown * 1000);
-          });
-      }).catch(function (res) {
-        errorBox.textContent = (res && res.body && res.body.error && res.body.error.message) || show.getAttribute("data-msg-error");
-        errorBox.hidden = false;
-        timer = setTimeout(refresh, 5000);
-      });
-    }
-    tick = setInterval(function () {
-      countdown = Math.max(0, countdown - 1);
-      document.getElementById("code-countdown").textContent = countdown;
-    }, 1000);
-    document.addEventListener("visibilitychange", function () {
-      if (document.hidden) clearTimeout(timer); else refresh();
-    });
-    refresh();
-    connectSocket(function (n) {
-      if (n.kind === "meeting") {
-        var met = document.getElementById("met");
-        met.textContent = show.getAttribute("data-msg-met").replace("__NAME__", n.partner);
-        met.hidden = false;
-        var toPhoto = document.getElementById("met-photo");
-        toPhoto.href = "/meetings/" + n.meeting_id;
-        toPhoto.hidden = false;
-        refresh();
-      }
-    });
-  }
-
-  function showClaim(res, template) {
-    var err = document.getElementById("claim-error"), met = document.getElementById("claim-met");
-    if (res.ok) {
-      var m = res.body.meeting;
-      var minutes = Math.max(1, Math.round((Date.parse(m.photo_due_by) - Date.now()) / 60000));
-      met.textContent = metText(template, m.partner.display_name, minutes);
-      met.hidden = false;
-      err.hidden = true;
-      var done = document.getElementById("claim-done");
-      if (done) done.hidden = false;
-      var toPhoto = document.getElementById("to-photo");
-      if (toPhoto) toPhoto.href = "/meetings/" + m.id;
-    } else {
-      err.textContent = (res.body && res.body.error && res.body.error.message) || "Error " + res.status;
-      err.setAttribute("data-code", (res.body && res.body.error && res.body.error.code) || "");
-      err.hidden = false;
-      if (err.getAttribute("data-code") === "position_required") explainLocation();
-    }
-    var status = document.getElementById("claim-status");
-    if (status) status.hidden = true;
-    var heading = document.getElementById("claim-heading");
-    if (heading) heading.textContent = heading.getAttribute(res.ok ? "data-done" : "data-failed");
-  }
-
-  // Opened from a QR code: claim by itself.
-  var claimBox = document.getElementById("claim");
-  if (claimBox) {
-    currentPosition(3000).then(function (pos) {
-      return api("POST", "/api/v1/meetings", withPosition({ code: claimBox.getAttribute("data-code") }, pos));
-    }).then(function (res) { showClaim(res, claimBox.getAttribute("data-msg-met")); });
-  }
-
-  // Typed code, with an in-page scanner where the browser has one.
-  var typed = document.getElementById("type-code");
-  if (typed) {
-    watchPosition();
-    var claimCode = function (code) {
-      currentPosition(3000).then(function (pos) {
-        return api("POST", "/api/v1/meetings", withPosition({ code: code }, pos));
-      }).then(function (res) { showClaim(res, typed.getAttribute("data-msg-met")); });
-    };
-    typed.addEventListener("submit", function (e) {
-      e.preventDefault();
-      claimCode(typed.elements.code.value);
-    });
-    if ("BarcodeDetector" in window && navigator.mediaDevices) {
-      var scanButton = document.getElementById("scan-camera");
-      scanButton.hidden = false;
-      scanButton.addEventListener("click", function () {
-        var video = document.getElementById("scanner");
-        var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-        navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
-          video.srcObject = stream; video.hidden = false; video.play();
-          var look = function () {
-            detector.detect(video).then(function (codes) {
-              var hit = codes.map(function (c) { return c.rawValue; }).filter(function (v) { return /\/m\/[A-Z0-9]+$/i.test(v); })[0];
-              if (hit) {
-                stream.getTracks().forEach(function (t) { t.stop(); });
-                video.hidden = true;
-                claimCode(hit.split("/m/").pop());
-              } else { setTimeout(look, 300); }
-            }).catch(function () { setTimeout(look, 500); });
-          };
-          look();
-        }).catch(function () { scanButton.hidden = true; });
-      });
-    }
-  }
-
-  // The photo: preview, then an upload with progress; retries reuse the attempt's key.
-  var photoForm = document.getElementById("photo-form");
-  if (photoForm) {
-    watchPosition();
-    var input = document.getElementById("photo-input"), preview = document.getElementById("photo-preview");
-    var sendButton = document.getElementById("photo-send"), progress = document.getElementById("photo-progress");
-    var photoError = document.getElementById("photo-error"), photoDone = document.getElementById("photo-done");
-    var photoStatus = document.getElementById("photo-status");
-    var attemptKey = null, tries = 0, busyTries = 0, prepared = null;
-    var newKey = function () {
-      return (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2);
-    };
-    input.addEventListener("change", function () {
-      if (!input.files || !input.files[0]) return;
-      attemptKey = newKey();  // a new picture is a new attempt
-      prepared = shrink(input.files[0]);  // scaled while the person looks at the preview
-      preview.src = URL.createObjectURL(input.files[0]);
-      preview.hidden = false; sendButton.hidden = false; photoError.hidden = true;
-    });
-    var send = function () {
-      if (!input.files || !input.files[0]) return;
-      sendButton.disabled = true; photoError.hidden = true;
-      progress.hidden = false; progress.value = 0;
-      photoStatus.textContent = photoForm.getAttribute("data-msg-sending"); photoStatus.hidden = false;
-      var chosen = input.files[0];
-      Promise.all([currentPosition(3000), prepared || shrink(chosen)]).then(function (ready) {
-        var pos = ready[0], photo = ready[1];
-        var data = new FormData();
-        data.append("photo", photo, chosen.name || "photo.jpg");
-        if (pos) { data.append("lat", pos.lat); data.append("lon", pos.lon); data.append("accuracy", pos.accuracy); }
-        var xhr = new XMLHttpRequest();
-        xhr.open("POST", "/api/v1/meetings/" + photoForm.getAttribute("data-meeting-id") + "/photo");
-        xhr.setRequestHeader("X-CSRFToken", csrf);
-        xhr.setRequestHeader("Idempotency-Key", attemptKey);
-        xhr.setRequestHeader("Accept", "application/json");
-        xhr.upload.onprogress = function (e) { if (e.lengthComputable) progress.value = Math.round(100 * e.loaded / e.total); };
-        xhr.onload = function () {
-          var body = {};
-          try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
-          if (isBusy(xhr.status, body) && busyTries < 8) {
-            // Busy: the same attempt again by itself, after the wait the server asked for.
-            busyTries += 1;
-            photoStatus.textContent = (busyNote && busyNote.textContent) || photoForm.getAttribute("data-msg-sending");
-            setTimeout(send, retryDelay(xhr.getResponseHeader("Retry-After"), busyTries - 1));
-            return;
-          }
-          busyTries = 0;
-          sendButton.disabled = false; photoStatus.hidden = true; progress.hidden = true;
-          if (xhr.status === 201) {
-            photoDone.textContent = photoForm.getAttribute(body.photo.status === "accepted" ? "data-msg-done" : "data-msg-pending");
-            photoDone.setAttribute("data-status", body.photo.status);
-            photoDone.hidden = false; sendButton.hidden = true;
-            // One photo per meeting: nothing more to choose here.
-            photoForm.querySelector('label[for="photo-input"]').hidden = true;
-            input.disabled = true;
-            preview.src = body.photo.display_url;
-            if (body.photo.status === "accepted") askConsent(body.photo.id, body.photo.display_url);
-          } else {
-            photoError.textContent = (body.error && body.error.message) || ("Error " + xhr.status);
-            photoError.setAttribute("data-code", (body.error && body.error.code) || "");
-            photoError.hidden = false;
-          }
-        };
-        xhr.onerror = function () {
-          // A bad connection: try again quietly with the same key, then let the person decide.
-          tries += 1;
-          if (tries < 3) { setTimeout(send, 1500 * tries); return; }
-          tries = 0; sendButton.disabled = false; progress.hidden = true; photoStatus.hidden = true;
-          photoError.textContent = photoForm.getAttribute("data-msg-offline");
-          photoError.setAttribute("data-code", "offline");
-          photoError.hidden = false;
-        };
-        xhr.send(data);
-      });
-    };
-    photoForm.addEventListener("submit", function (e) { e.preventDefault(); send(); });
-  }
-
-  // Delete my data, behind a confirmation.
-  var forget = document.getElementById("forget-me");
-  if (forget) {
-    forget.addEventListener("click", function () {
-      if (!window.confirm(forget.getAttribute("data-confirm"))) return;
-      api("DELETE", "/api/v1/me").then(function (res) {
-        if (!res.ok) { toast((res.body.error && res.body.error.message) || "Error"); return; }
-        var done = document.getElementById("forgotten");
-        done.textContent = document.getElementById("my-data").getAttribute("data-msg-gone");
-        done.hidden = false; forget.hidden = true;
-      });
-    });
-  }
-
-  // Consent for the big screen: asked on the player page and right after a photo is accepted.
-  var ask = document.getElementById("consent-ask");
-  var askConsent = function (photoId, imageUrl) {
-    if (!ask) return;
-    ask.setAttribute("data-photo-id", photoId);
-    document.getElementById("consent-photo").src = imageUrl;
-    ask.hidden = false;
-  };
-  var sendConsent = function (photoId, show) {
-    return api("POST", "/api/v1/photos/" + photoId + "/consent", { show: show }).then(function (res) {
-      var box = document.querySelector('[data-photo-consent="' + photoId + '"]');
-      if (box && res.ok) box.checked = show;
-      if (res.ok && !show && ask) toast(ask.getAttribute("data-msg-withdrawn"));
-      if (!res.ok && res.body.error) toast(res.body.error.message);
-    });
-  };
-  if (ask) {
-    ask.addEventListener("click", function (e) {
-      var choice = e.target.getAttribute && e.target.getAttribute("data-consent");
-      if (!choice) return;
-      sendConsent(ask.getAttribute("data-photo-id"), choice === "true").then(function () { ask.hidden = true; });
-    });
-  }
-  document.addEventListener("change", function (e) {
-    var id = e.target.getAttribute && e.target.getAttribute("data-photo-consent");
-    if (id) sendConsent(id, e.target.checked);
+  var socket = kk.socket();
+  if (!socket) { refreshMe(); return; }
+  socket.on("notice", function (n) {
+    if (n.kind === "meeting") kk.toast(page.getAttribute("data-msg-met").replace("__NAME__", n.partner));
+    else if (n.kind === "consent") kk.askConsentForImage(n.photo_id, n.image);
+    else if (n.kind === "moderation" && n.reason) kk.toast(n.reason);
+    else if (n.kind === "points") kk.celebrate(document.getElementById("scored"), n, 5000);
+    if (n.kind === "meeting" || n.kind === "photo" || n.kind === "moderation") refreshMeetings();
   });
-
-  // The player page: live points and rank, notices, and consent for the big screen.
-  var playerBox = document.getElementById("player");
-  if (playerBox) {
-    var roundId = parseInt(playerBox.getAttribute("data-round-id"), 10);
-    var seq = 0;
-    var refreshMe = function () {
-      fetch("/api/v1/me", { credentials: "same-origin", headers: { "Accept": "application/json" } })
-        .then(function (r) { return r.json(); }).then(function (me) {
-          document.getElementById("points").textContent = me.points;
-          document.getElementById("rank").textContent = me.rank === null ? "–" : me.rank;
-        }).catch(function () {});
-    };
-    // "Your meetings" comes from the server; fetch the page again and swap in that list.
-    var refreshMeetings = function () {
-      fetch("/play", { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
-        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("my-photos");
-        var old = document.getElementById("my-photos");
-        if (fresh && old) old.replaceWith(fresh);
-        else if (fresh) document.querySelector(".actions").after(fresh);
-      }).catch(function () {});
-    };
-    var scoredBanner = document.getElementById("scored");
-    var celebrate = function (scored) {
-      if (!scored || !scored.points || !scored.names) return;
-      scoredBanner.textContent = "+" + scored.points + " " + scored.names.join(" & ");
-      scoredBanner.hidden = false;
-      scoredBanner.classList.remove("pop"); void scoredBanner.offsetWidth; scoredBanner.classList.add("pop");
-      clearTimeout(celebrate.timer);
-      celebrate.timer = setTimeout(function () { scoredBanner.hidden = true; }, 5000);
-    };
-    var showMine = function (m) {
-      document.getElementById("points").textContent = m.points;
-      document.getElementById("rank").textContent = m.rank === null || m.rank === undefined ? "–" : m.rank;
-    };
-    var topSeq = 0, TOP_SHOWN = 5;
-    var showTop = function (m) {
-      var box = document.getElementById("top-board");
-      if (!box || m.seq < topSeq) return;
-      topSeq = m.seq;
-      var rows = m.hidden ? [] : (m.standings || []).slice(0, TOP_SHOWN);
-      var fresh = document.createDocumentFragment();
-      rows.forEach(function (r) {
-        var li = document.createElement("li");
-        li.textContent = r.display_name + " · " + r.points;
-        fresh.appendChild(li);
-      });
-      box.querySelector("ol").replaceChildren(fresh);
-      box.hidden = rows.length === 0;
-    };
-    var socket = connectSocket(function (n) {
-      if (n.kind === "meeting") toast(playerBox.getAttribute("data-msg-met").replace("__NAME__", n.partner));
-      else if (n.kind === "consent") askConsent(n.photo_id, "/photos/" + n.image + ".jpg");
-      else if (n.kind === "moderation" && n.reason) toast(n.reason);
-      else if (n.kind === "points") celebrate(n);
-      if (n.kind === "meeting" || n.kind === "photo" || n.kind === "moderation") refreshMeetings();
-    });
-    if (socket) {
-      // A phone watches as a phone: its own row (`me`) when it changes, the round's state, and
-      // the top of the board every few seconds; not every change of everyone's points.
-      var watchRound = function () { socket.emit("watch", { round_id: roundId, since_seq: seq, view: "phone" }); };
-      socket.on("connect", watchRound);
-      socket.on("snapshot", function (snap) {
-        seq = snap.seq;
-        if (snap.me) showMine(snap.me); else refreshMe();
-        showTop(snap);
-      });
-      socket.on("top", showTop);
-      // Each message is whole (not a difference): an older one than we have is simply skipped.
-      socket.on("me", function (m) { if (m.seq >= seq) { seq = m.seq; showMine(m); } });
-      socket.on("round", function (m) {
-        if (m.seq < seq) return;
-        seq = m.seq;
-        playerBox.setAttribute("data-state", m.state);
-        var left = playerBox.querySelector("[data-countdown]");
-        if (left) left.setAttribute("data-countdown", m.ends_at);
-      });
-    }
-    if (!socket) refreshMe();
-  }
+  // A phone watches as a phone: its own row (`me`) when it changes, the round's state, and
+  // the top of the board every few seconds; not every change of everyone's points.
+  var roundId = parseInt(page.getAttribute("data-round-id"), 10);
+  kk.watchRound(socket, { round_id: roundId, view: "phone" }, function (snap) {
+    if (snap.me) showMine(snap.me); else refreshMe();
+    showTop(snap);
+  }).latest("me", showMine).latest("round", function (m) {
+    page.setAttribute("data-state", m.state);
+    var left = page.querySelector("[data-countdown]");
+    if (left) left.setAttribute("data-countdown", m.ends_at);
+  });
+  socket.on("top", showTop);
 })();

@@ -3,7 +3,7 @@
   "use strict";
   var body = document.getElementById("screen");
   var roundId = parseInt(body.getAttribute("data-round-id"), 10);
-  var state = { seq: 0, hidden: false, revealAt: null, top: [], teams: [], photos: [],
+  var state = { hidden: false, revealAt: null, top: [], teams: [], photos: [],
     round: { state: body.getAttribute("data-state"), starts_at: body.getAttribute("data-starts-at"),
       ends_at: body.getAttribute("data-ends-at") } };
   // Bounded: the DOM and these lists never grow, however long the afternoon.
@@ -85,80 +85,55 @@
     else if (r.state === "ended") { label = msg("ended"); }
     else { label = msg("draft"); target = r.starts_at; }
     document.getElementById("clock-label").textContent = label;
-    var text = "";
-    if (target) {
-      var left = Math.max(0, Math.floor((Date.parse(target) - now) / 1000));
-      var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
-      text = (h ? h + ":" + (m < 10 ? "0" : "") : "") + m + ":" + (s < 10 ? "0" : "") + s;
-    }
-    document.getElementById("clock").textContent = text;
+    document.getElementById("clock").textContent = target ? kk.timeLeft(target) : "";
     body.setAttribute("data-state", r.state);
     body.classList.toggle("before-start", r.state === "live" && Date.parse(r.starts_at) > now);
   }
   setInterval(renderClock, 1000);
 
-  function celebrate(scored) {
-    if (!scored || !scored.names || !scored.points) return;
-    var banner = document.getElementById("scored");
-    banner.textContent = "+" + scored.points + " " + scored.names.join(" & ");
-    banner.hidden = false;
-    banner.classList.remove("pop"); void banner.offsetWidth; banner.classList.add("pop");
-    clearTimeout(celebrate.timer);
-    celebrate.timer = setTimeout(function () { banner.hidden = true; }, 6000);
-  }
-
   function applySnapshot(snap) {
     // A draft round's page showed nothing of it; now that it is public, load the real one.
     if (body.hasAttribute("data-closed")) { window.location.reload(); return; }
-    state.seq = snap.seq;
     state.round = snap.round;
     state.hidden = !!snap.hidden; state.revealAt = snap.reveal_at;
     state.top = snap.standings || []; state.teams = snap.teams || [];
     state.photos = (snap.photos || []).slice(0, MAX_PHOTOS);
     wallOffset = 0;
     document.getElementById("round-name").textContent = snap.round.name;
-    body.setAttribute("data-seq", String(state.seq));
+    body.setAttribute("data-seq", String(snap.seq));
     renderBoard(); renderWall(); renderClock();
   }
 
-  var socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
-  var resyncing = false;  // asked for a snapshot: deltas until it comes are of no use
-  function watch() { resyncing = true; socket.emit("watch", { round_id: roundId, since_seq: state.seq }); }
+  var socket = kk.socket({ reconnectionDelayMax: 5000 });
   socket.on("connect", function () {
     document.getElementById("reconnecting").hidden = true;
     body.classList.remove("offline");
-    watch();
   });
   socket.on("disconnect", function () {
     document.getElementById("reconnecting").hidden = false;
     body.classList.add("offline");
   });
-  socket.on("snapshot", function (snap) { resyncing = false; applySnapshot(snap); });
+  var watcher = kk.watchRound(socket, { round_id: roundId }, applySnapshot);
   // A round that has not opened yet is not public: keep asking until it is, no reload needed.
-  socket.on("refused", function () { setTimeout(watch, 15000); });
-  // Deltas are coalesced: each covers from_seq..seq, and its values are whole, not differences.
-  // One we already have is skipped; one that does not follow on means we missed one: ask again.
-  function delta(handler) {
+  socket.on("refused", function () { setTimeout(watcher.ask, 15000); });
+  // The body shows the seq the screen is at (data-seq), for a look and for the tests.
+  function atSeq(handler) {
     return function (m) {
-      var from = m.from_seq || m.seq;
-      if (resyncing || m.seq <= state.seq) return;
-      if (from > state.seq + 1) { watch(); return; }
-      state.seq = m.seq;
-      body.setAttribute("data-seq", String(state.seq));
+      body.setAttribute("data-seq", String(m.seq));
       handler(m);
     };
   }
-  socket.on("round", delta(function (m) {
+  watcher.delta("round", atSeq(function (m) {
     state.round.state = m.state; state.round.ends_at = m.ends_at; state.round.starts_at = m.starts_at;
     renderClock(); renderBoard();
   }));
-  socket.on("standings", delta(function (m) {
+  watcher.delta("standings", atSeq(function (m) {
     state.hidden = !!m.hidden;
     if (!m.hidden) { state.top = m.top || []; state.teams = m.teams || []; }
     renderBoard();
-    celebrate(m.scored);
+    kk.celebrate(document.getElementById("scored"), m.scored, 6000);
   }));
-  socket.on("photo", delta(function (m) {
+  watcher.delta("photo", atSeq(function (m) {
     state.photos = state.photos.filter(function (p) { return p.id !== m.id; });
     if (m.on_wall) state.photos.unshift(m);
     state.photos = state.photos.slice(0, MAX_PHOTOS);

@@ -95,3 +95,44 @@ def test_two_phones_meet_by_scanning_a_code_and_the_code_works_once(
     expect(error).to_have_attribute("data-code", "pairing_code_used")
     expect(error).not_to_be_empty()
     expect(met).to_be_hidden()
+
+
+def test_a_typed_code_claims_the_meeting_and_both_pages_link_to_its_photo(
+    server: Server, phone: Any, tmp_path: Path,
+) -> None:
+    """The scan page's form (claim.js) and the "met" notice (show_code.js) both build the
+    meeting's address from the page's data-* URLs."""
+    rnd = server.live_round("Bokkenbuurt", tmp_path)
+    a = phone(SPOT_A).new_page()
+    a.goto(f"{server.url}/r/{rnd['join_code']}")
+    join(a, "Fatma")
+    a.get_by_role("link", name=re.compile("Laat mijn code zien|Show my code")).click()
+    short_code = a.get_by_test_id("short-code")
+    expect(short_code).to_have_attribute("data-code", re.compile(r"^[A-Z0-9]{6}$"))
+    code = str(short_code.get_attribute("data-code"))
+
+    b = phone(SPOT_B).new_page()
+    b.goto(f"{server.url}/r/{rnd['join_code']}")
+    join(b, "Jan")
+    type_link = re.compile("Typ de code van een buur|Type a neighbour's code")
+    b.get_by_role("link", name=type_link).click()
+    expect(b).to_have_url(re.compile(r"/scan$"))
+    b.fill("#code", f"{code[:3].lower()} {code[3:]}")  # as read aloud: spaces and small letters
+    b.get_by_role("button", name=re.compile("We hebben elkaar ontmoet|We met")).click()
+    met = b.get_by_test_id("claim-met")
+    expect(met).to_contain_text("Fatma")
+    expect(b.locator("#claim-error")).to_be_hidden()
+    to_photo = b.locator("#to-photo")
+    expect(to_photo).to_have_attribute("href", re.compile(r"^/meetings/\d+$"))
+    meeting_url = to_photo.get_attribute("href")
+    expect(a.get_by_test_id("met-photo")).to_have_attribute("href", str(meeting_url))
+
+    # The same code again: used up, said in the page with its code.
+    b.fill("#code", code)
+    b.get_by_role("button", name=re.compile("We hebben elkaar ontmoet|We met")).click()
+    expect(b.locator("#claim-error")).to_have_attribute("data-code", "pairing_code_used")
+    expect(b.locator("#claim-error")).not_to_be_empty()
+
+    to_photo.click()
+    expect(b).to_have_url(f"{server.url}{meeting_url}")
+    expect(b.locator("#photo-form")).to_be_attached()

@@ -387,7 +387,7 @@ def test_the_documented_production_setup(deployment: Deployment) -> None:
 
     # Static files arrive compressed and immutable through nginx.
     page = fatma.get(f"{d.url}/meet").text
-    script = re.search(r'src="(/static/player\.[0-9a-f]{12}\.js)"', page)
+    script = re.search(r'src="(/static/kk\.[0-9a-f]{12}\.js)"', page)
     assert script, page
     res = fatma.get(d.url + script.group(1), headers={"Accept-Encoding": "br"})
     assert res.headers["Content-Encoding"] == "br"
