@@ -18,6 +18,7 @@ from game.models import Organiser, Player, Round, Standing
 from game.organisers import manages
 from game.players import participation
 from game.rounds import LEADERBOARD_MODES, next_seq
+from game.values import LeaderboardMode, RoundState
 
 TOP = 10
 
@@ -115,14 +116,14 @@ def may_see_round(session: Session, rnd: Round, player: Player | None,
         return True
     if organiser is not None and manages(session, organiser, rnd.neighbourhood_id):
         return True
-    return rnd.state != "draft"
+    return rnd.state != RoundState.DRAFT
 
 
 def public_board(rnd: Round, full: dict[str, Any], insider: bool) -> dict[str, Any]:
     """What the leaderboard shows: organisers always see it; others see it hidden or frozen."""
-    if insider or rnd.leaderboard == "visible":
+    if insider or rnd.leaderboard == LeaderboardMode.VISIBLE:
         return full
-    if rnd.leaderboard == "frozen" and rnd.frozen_board:
+    if rnd.leaderboard == LeaderboardMode.FROZEN and rnd.frozen_board:
         return {**json.loads(rnd.frozen_board), "seq": full["seq"], "frozen": True}
     return {"seq": full["seq"], "standings": [], "teams": [], "hidden": True,
             "reveal_at": rnd.ends_at.isoformat()}
@@ -134,7 +135,7 @@ def set_leaderboard(session: Session, rnd: Round, mode: str, now: datetime) -> l
         return []
     if mode not in LEADERBOARD_MODES:
         raise GameError("rule_out_of_range", 422, rule="leaderboard", low=0, high=0)
-    if mode == "frozen":
+    if mode == LeaderboardMode.FROZEN:
         frozen = board(session, rnd)
         rnd.frozen_board = json.dumps({"standings": frozen["standings"],
                                        "teams": frozen["teams"]})

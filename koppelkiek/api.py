@@ -16,6 +16,7 @@ from game.pairing import fix_from, issue_code
 from game.players import current_round, join
 from game.rounds import by_join_code
 from game.standings import of_player
+from game.values import LeaderboardMode
 from koppelkiek import limits, realtime
 from koppelkiek.board import full_board
 from koppelkiek.db import session as db_session
@@ -60,7 +61,7 @@ def player_json(player: Player) -> dict[str, Any]:
 
 
 def meeting_json(meeting: Meeting, me: Player) -> dict[str, Any]:
-    partner = meeting.player_b if meeting.player_a_id == me.id else meeting.player_a
+    partner = meeting.partner_of(me.id)
     return {
         "id": meeting.id,
         "partner": {"id": partner.id, "display_name": partner.display_name},
@@ -99,7 +100,7 @@ def api_me() -> Any:
     player = require_player()
     rnd = current_round(db_session(), player)
     mine = of_player(full_board(rnd), player.id) if rnd else None
-    hidden = rnd is not None and rnd.leaderboard != "visible"
+    hidden = rnd is not None and rnd.leaderboard != LeaderboardMode.VISIBLE
     return jsonify(
         player=player_json(player),
         round=realtime.round_payload(rnd, meeting_minutes=rnd.meeting_minutes) if rnd else None,

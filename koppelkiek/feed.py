@@ -27,8 +27,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from game.models import Meeting, Photo, Player, Round, RoundEvent, ScoreEntry
-from game.photos import on_wall
 from game.standings import TOP, public_board
+from game.values import LeaderboardMode
 from koppelkiek.board import full_board, wall_item
 from koppelkiek.db import session as db_session
 
@@ -87,7 +87,7 @@ def mine_of(rnd: Round, full: dict[str, Any], player_id: int | None) -> Mine:
     if row is None:
         return (0, 0, None)
     return (row["points"], row["meetings"],
-            None if rnd.leaderboard != "visible" else row["rank"])
+            None if rnd.leaderboard != LeaderboardMode.VISIBLE else row["rank"])
 
 
 def top_of(public: dict[str, Any]) -> dict[str, Any]:
@@ -277,7 +277,7 @@ class Feed:
     @staticmethod
     def _photo(s: Session, photo_id: int | None) -> dict[str, Any]:
         photo = s.get(Photo, photo_id) if photo_id is not None else None
-        if photo is None or not on_wall(photo):
+        if photo is None or not photo.on_wall:
             return {"on_wall": False, "id": photo_id}
         return {"on_wall": True, **wall_item(photo)}
 
