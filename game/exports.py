@@ -150,7 +150,7 @@ def round_info(rnd: Round) -> dict[str, Any]:
 def tables(session: Session, rnd: Round, *, with_locations: bool = False
            ) -> dict[str, list[dict[str, Any]]]:
     """The four tables of a round, each a list of rows with the keys of ``columns(table)``."""
-    standings = board(session, rnd)
+    standings = board(session, rnd).as_json()
     return {
         "standings": [{c: row.get(c) for c in COLUMNS["standings"]}
                       for row in standings["standings"]],

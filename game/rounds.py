@@ -167,3 +167,27 @@ def by_join_code(session: Session, typed: str) -> Round | None:
     if not well_formed(code, JOIN_CODE_LENGTH):
         return None
     return session.scalar(select(Round).where(Round.join_code == code))
+
+
+@dataclass(frozen=True)
+class RoundView:
+    """A round as screens and phones are told about it (a value: no session needed after)."""
+
+    id: int
+    name: str
+    state: RoundState
+    starts_at: datetime
+    ends_at: datetime
+    join_code: str
+    leaderboard: LeaderboardMode
+    meeting_minutes: int
+
+    @classmethod
+    def of(cls, rnd: Round) -> RoundView:
+        return cls(rnd.id, rnd.name, RoundState(rnd.state), rnd.starts_at, rnd.ends_at,
+                   rnd.join_code, LeaderboardMode(rnd.leaderboard), rnd.meeting_minutes)
+
+    def as_json(self) -> dict[str, object]:
+        return {"id": self.id, "name": self.name, "state": self.state,
+                "starts_at": self.starts_at.isoformat(), "ends_at": self.ends_at.isoformat(),
+                "join_code": self.join_code}

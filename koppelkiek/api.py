@@ -15,7 +15,6 @@ from game.models import Meeting, Player
 from game.pairing import fix_from, issue_code
 from game.players import current_round, join
 from game.rounds import by_join_code
-from game.standings import of_player
 from game.values import LeaderboardMode
 from koppelkiek import limits, realtime
 from koppelkiek.board import full_board
@@ -99,14 +98,14 @@ def api_join() -> Any:
 def api_me() -> Any:
     player = require_player()
     rnd = current_round(db_session(), player)
-    mine = of_player(full_board(rnd), player.id) if rnd else None
+    mine = full_board(rnd).by_player.get(player.id) if rnd else None
     hidden = rnd is not None and rnd.leaderboard != LeaderboardMode.VISIBLE
     return jsonify(
         player=player_json(player),
         round=realtime.round_payload(rnd, meeting_minutes=rnd.meeting_minutes) if rnd else None,
-        points=mine["points"] if mine else 0,
-        meetings=mine["meetings"] if mine else 0,
-        rank=None if hidden or mine is None else mine["rank"],
+        points=mine.points if mine else 0,
+        meetings=mine.meetings if mine else 0,
+        rank=None if hidden or mine is None else mine.rank,
     )
 
 

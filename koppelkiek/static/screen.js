@@ -122,7 +122,7 @@
   }
 
   var socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
-  var resyncing = false;  // asked for a snapshot: deltas until it comes are of no use
+  var resyncing = false;  // asked again: deltas that do not follow on wait for the answer
   function watch() { resyncing = true; socket.emit("watch", { round_id: roundId, since_seq: state.seq }); }
   socket.on("connect", function () {
     document.getElementById("reconnecting").hidden = true;
@@ -137,12 +137,14 @@
   // A round that has not opened yet is not public: keep asking until it is, no reload needed.
   socket.on("refused", function () { setTimeout(watch, 15000); });
   // Deltas are coalesced: each covers from_seq..seq, and its values are whole, not differences.
-  // One we already have is skipped; one that does not follow on means we missed one: ask again.
+  // One we already have is skipped; one that does not follow on means we missed one: ask again
+  // (with since_seq the server may answer with just the missed deltas, which follow on).
   function delta(handler) {
     return function (m) {
       var from = m.from_seq || m.seq;
-      if (resyncing || m.seq <= state.seq) return;
-      if (from > state.seq + 1) { watch(); return; }
+      if (m.seq <= state.seq) return;
+      if (from > state.seq + 1) { if (!resyncing) watch(); return; }
+      resyncing = false;
       state.seq = m.seq;
       body.setAttribute("data-seq", String(state.seq));
       handler(m);
