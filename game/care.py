@@ -25,10 +25,10 @@ from game.models import (
     UploadAttempt,
 )
 from game.names import name_key, skeleton
-from game.photos import on_wall
 from game.players import new_name as checked_name
 from game.players import new_secret
 from game.rounds import next_seq
+from game.values import RoundState
 
 FORMER_PLAYER = "Oud-speler"
 
@@ -99,7 +99,7 @@ def _photos_of(session: Session, player: Player) -> list[Photo]:
 def _drop_images(session: Session, photos: list[Photo], now: datetime) -> list[Event]:
     events: list[Event] = []
     for photo in photos:
-        was_shown = on_wall(photo)
+        was_shown = photo.on_wall
         session.execute(delete(PhotoImage).where(PhotoImage.photo_id == photo.id))
         photo.purged_at = photo.purged_at or now
         photo.lat = photo.lon = photo.accuracy_m = None
@@ -139,7 +139,7 @@ def erase(session: Session, player: Player, now: datetime) -> list[Event]:
 
 def purge_round_photos(session: Session, rnd: Round, now: datetime) -> list[Event]:
     """After an ended round: all its images go; standings and the ledger stay."""
-    if rnd.state != "ended":
+    if rnd.state != RoundState.ENDED:
         raise GameError("round_not_ended", 409)
     photos = list(session.scalars(select(Photo).where(Photo.round_id == rnd.id,
                                                       Photo.purged_at.is_(None))))
@@ -163,15 +163,15 @@ def my_data(session: Session, player: Player) -> dict[str, Any]:
             "meetings": [{
                 "id": m.id,
                 "met_at": m.met_at.isoformat(),
-                "partner": (m.player_b if m.player_a_id == player.id else m.player_a).display_name,
+                "partner": m.partner_of(player.id).display_name,
             } for m in meetings],
             "score_entries": [{"points": e.points, "reason": e.reason, "photo_id": e.photo_id,
                                "at": e.created_at.isoformat()} for e in entries],
         })
     photos = [{
         "id": p.id, "status": p.status, "taken_at": p.taken_at.isoformat(),
-        "location_source": p.location_source, "on_wall": on_wall(p),
-        "my_consent": p.consent_a if p.meeting.player_a_id == player.id else p.consent_b,
+        "location_source": p.location_source, "on_wall": p.on_wall,
+        "my_consent": p.consent_of(player.id),
         "images": [i.content_hash for i in p.images],
     } for p in _photos_of(session, player)]
     return {

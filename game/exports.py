@@ -25,8 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from game.models import Meeting, Photo, PhotoImage, Player, Round
-from game.photos import on_wall
 from game.standings import board
+from game.values import ImageKind
 
 TABLES = ("standings", "teams", "meetings", "photos")
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -126,7 +126,7 @@ def _photos(session: Session, rnd: Round, with_locations: bool) -> list[dict[str
             "flags": photo.flags or "",
             "consent_a": photo.consent_a,
             "consent_b": photo.consent_b,
-            "on_wall": on_wall(photo),
+            "on_wall": photo.on_wall,
         }
         if with_locations:
             row.update({"lat": photo.lat, "lon": photo.lon, "accuracy_m": photo.accuracy_m})
@@ -150,7 +150,7 @@ def round_info(rnd: Round) -> dict[str, Any]:
 def tables(session: Session, rnd: Round, *, with_locations: bool = False
            ) -> dict[str, list[dict[str, Any]]]:
     """The four tables of a round, each a list of rows with the keys of ``columns(table)``."""
-    standings = board(session, rnd)
+    standings = board(session, rnd).as_json()
     return {
         "standings": [{c: row.get(c) for c in COLUMNS["standings"]}
                       for row in standings["standings"]],
@@ -273,7 +273,7 @@ def _index_html(rnd: Round, words: AlbumWords, figures: list[tuple[str, str, int
 
 def wall_photos(session: Session, rnd: Round) -> list[tuple[Photo, Meeting, str, str]]:
     """The round's photos on the public wall, in the order they were taken."""
-    return [found for found in _round_photos(session, rnd) if on_wall(found[0])]
+    return [found for found in _round_photos(session, rnd) if found[0].on_wall]
 
 
 def write_album(session: Session, rnd: Round, out: IO[bytes], words: AlbumWords | None = None
@@ -289,7 +289,7 @@ def write_album(session: Session, rnd: Round, out: IO[bytes], words: AlbumWords 
         for photo, _meeting, name_a, name_b in wall_photos(session, rnd):
             found = session.execute(
                 select(PhotoImage.data, PhotoImage.width, PhotoImage.height)
-                .where(PhotoImage.photo_id == photo.id, PhotoImage.kind == "display")
+                .where(PhotoImage.photo_id == photo.id, PhotoImage.kind == ImageKind.DISPLAY)
             ).first()
             if found is None:  # purged
                 continue

@@ -32,6 +32,7 @@ from game.models import (
     StorySpot,
 )
 from game.rounds import lock_round, next_seq
+from game.values import PhotoStatus
 from scoring import Award, Before, Rules, ScoredPhoto, SpotHit, Tally, compensate, ledger_sums
 from scoring import score as score_one
 from uploads import Position, distance_m
@@ -77,7 +78,7 @@ def accepted_photos(session: Session, rnd: Round) -> list[ScoredPhoto]:
     rows = session.execute(
         select(Photo, Meeting)
         .join(Meeting, Meeting.id == Photo.meeting_id)
-        .where(Photo.round_id == rnd.id, Photo.status == "accepted")
+        .where(Photo.round_id == rnd.id, Photo.status == PhotoStatus.ACCEPTED)
         .order_by(Photo.accepted_seq, Photo.id)
     ).all()
     teams = dict(session.execute(

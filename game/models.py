@@ -20,10 +20,22 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     false,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
+
+from game.values import (
+    BrowserOnlyPhotos,
+    LeaderboardMode,
+    ModerationMode,
+    PhotoStatus,
+    RoundState,
+    Side,
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -137,7 +149,7 @@ class Round(Base):
     name: Mapped[str] = mapped_column(String(120))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    state: Mapped[str] = mapped_column(String(16), default="draft")
+    state: Mapped[str] = mapped_column(String(16), default=RoundState.DRAFT)  # RoundState
     join_code: Mapped[str] = mapped_column(String(16), unique=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     # Rules, each a typed column the organiser can change.
@@ -151,11 +163,11 @@ class Round(Base):
     max_distance_m: Mapped[int] = mapped_column(Integer, default=100)
     max_browser_accuracy_m: Mapped[int] = mapped_column(Integer, default=75)
     require_location: Mapped[bool] = mapped_column(Boolean, default=True)
-    moderation_mode: Mapped[str] = mapped_column(String(8), default="post")
-    # A photo whose place came only from the browser: accept | review | refuse.
-    browser_only_photos: Mapped[str] = mapped_column(String(8), default="accept",
+    moderation_mode: Mapped[str] = mapped_column(String(8), default=ModerationMode.POST)
+    # A photo whose place came only from the browser (BrowserOnlyPhotos).
+    browser_only_photos: Mapped[str] = mapped_column(String(8), default=BrowserOnlyPhotos.ACCEPT,
                                                      server_default="accept")
-    leaderboard: Mapped[str] = mapped_column(String(8), default="visible")
+    leaderboard: Mapped[str] = mapped_column(String(8), default=LeaderboardMode.VISIBLE)
     # The board as it was when the organiser froze it (JSON), shown until they reveal it.
     frozen_board: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -250,6 +262,21 @@ class Meeting(Base):
     player_a: Mapped[Player] = relationship(foreign_keys=[player_a_id])
     player_b: Mapped[Player] = relationship(foreign_keys=[player_b_id])
 
+    def side_of(self, player_id: int | None) -> Side | None:
+        """Which side of this meeting a player is on; None for anyone else."""
+        if player_id is None:
+            return None
+        if player_id == self.player_a_id:
+            return Side.A
+        return Side.B if player_id == self.player_b_id else None
+
+    def partner_of(self, player_id: int) -> Player:
+        """The other one of the two; only for someone who is in this meeting."""
+        side = self.side_of(player_id)
+        if side is None:
+            raise ValueError(f"player {player_id} is not in meeting {self.id}")
+        return self.player_b if side is Side.A else self.player_a
+
 
 class Photo(Base):
     """The photo of one meeting. Only derived, metadata-free JPEGs are kept, never the original."""
@@ -267,13 +294,13 @@ class Photo(Base):
     # 64-bit dHash stored signed, as databases have no unsigned BIGINT.
     dhash: Mapped[int] = mapped_column(BigInteger)
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    time_source: Mapped[str] = mapped_column(String(8))  # exif | upload
+    time_source: Mapped[str] = mapped_column(String(8))  # TimeSource
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     accuracy_m: Mapped[float | None] = mapped_column(Float)
-    location_source: Mapped[str | None] = mapped_column(String(8))  # exif | browser
+    location_source: Mapped[str | None] = mapped_column(String(8))  # LocationSource
     flags: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[str] = mapped_column(String(16))  # accepted | pending_review | rejected
+    status: Mapped[str] = mapped_column(String(16))  # PhotoStatus
     reason: Mapped[str | None] = mapped_column(String(200))
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The round's seq when the photo was first accepted, under the round's lock: the order
@@ -294,12 +321,40 @@ class Photo(Base):
         back_populates="photo", cascade="all, delete-orphan"
     )
 
+    @hybrid_property
+    def on_wall(self) -> bool:
+        """The public wall: accepted, both people said yes, and its images are still here."""
+        return (self.status == PhotoStatus.ACCEPTED and bool(self.consent_a)
+                and bool(self.consent_b) and self.purged_at is None)
+
+    @on_wall.inplace.expression
+    @classmethod
+    def _on_wall_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.status == PhotoStatus.ACCEPTED, cls.consent_a.is_(True),
+                    cls.consent_b.is_(True), cls.purged_at.is_(None))
+
+    def consent_of(self, player_id: int) -> bool | None:
+        """What one of the two said about the wall; None while undecided (or not theirs)."""
+        side = self.meeting.side_of(player_id)
+        if side is None:
+            return None
+        return self.consent_a if side is Side.A else self.consent_b
+
+    def set_consent_of(self, player_id: int, show: bool) -> None:
+        side = self.meeting.side_of(player_id)
+        if side is None:
+            raise ValueError(f"player {player_id} is not in the meeting of photo {self.id}")
+        if side is Side.A:
+            self.consent_a = show
+        else:
+            self.consent_b = show
+
 
 class PhotoImage(Base):
     __tablename__ = "photo_images"
     id: Mapped[int] = mapped_column(primary_key=True)
     photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(8))  # display | thumb
+    kind: Mapped[str] = mapped_column(String(8))  # ImageKind
     # Not unique: the same picture may be played in two rounds (duplicates are per round).
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     width: Mapped[int] = mapped_column(Integer)

@@ -10,10 +10,10 @@ from game.errors import GameError
 from game.events import Event, Notice, PhotoChanged, PhotoSubmitted
 from game.ledger import lock, rescore
 from game.models import Photo, Round
-from game.photos import on_wall
 from game.rounds import next_seq
+from game.values import PhotoStatus
 
-DECISIONS = {"approve": "accepted", "reject": "rejected"}
+DECISIONS = {"approve": PhotoStatus.ACCEPTED, "reject": PhotoStatus.REJECTED}
 
 
 def decide(session: Session, photo: Photo, decision: str, now: datetime,
@@ -28,19 +28,19 @@ def decide(session: Session, photo: Photo, decision: str, now: datetime,
     session.refresh(photo)
     if photo.status == status:
         return []
-    was_on_wall = on_wall(photo)
+    was_on_wall = photo.on_wall
     photo.status = status
-    photo.reason = reason if status == "rejected" else None
+    photo.reason = reason if status == PhotoStatus.REJECTED else None
     seq = None
-    if status == "accepted" and photo.accepted_seq is None:
+    if status == PhotoStatus.ACCEPTED and photo.accepted_seq is None:
         # Its place in the scoring order is now, under the lock; an undo keeps that place.
         seq = next_seq(session, rnd.id, f"photo_{decision}", now)
         photo.accepted_at, photo.accepted_seq = photo.accepted_at or now, seq
     session.flush()
     events: list[Event] = list(rescore(session, rnd, now, kind=f"photo_{decision}", seq=seq))
-    if was_on_wall != on_wall(photo):
+    if was_on_wall != photo.on_wall:
         seq = next_seq(session, rnd.id, "photo_wall", now, photo.id)
-        events.append(PhotoChanged(rnd.id, seq, photo.id, on_wall(photo)))
+        events.append(PhotoChanged(rnd.id, seq, photo.id, photo.on_wall))
     events.append(PhotoSubmitted(rnd.id, photo.id))
     meeting = photo.meeting
     for pid in (meeting.player_a_id, meeting.player_b_id):

@@ -12,6 +12,7 @@ from game.codes import new_code, normalise, well_formed
 from game.errors import GameError
 from game.models import PairingCode, Player, Round
 from game.players import participation
+from game.values import RoundState
 
 CODE_LENGTH = 6
 LIFETIME = timedelta(seconds=60)
@@ -46,7 +47,7 @@ def issue_code(
 ) -> PairingCode:
     if player.banned or participation(session, player.id, rnd.id) is None:
         raise GameError("not_in_round", 403)
-    if rnd.state == "ended":
+    if rnd.state == RoundState.ENDED:
         raise GameError("round_not_live", 409)
     forget_expired(session, player, now)
     code = new_code(CODE_LENGTH)

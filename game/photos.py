@@ -16,6 +16,14 @@ from game.ledger import score_photo, spot_ids_at, spots_of
 from game.models import Meeting, Photo, PhotoImage, Player, Round
 from game.neighbourhoods import boundary_of
 from game.rounds import lock_round, next_seq
+from game.values import (
+    BrowserOnlyPhotos,
+    ImageKind,
+    LocationSource,
+    ModerationMode,
+    PhotoStatus,
+    TimeSource,
+)
 from uploads import Intake, Position, choose_location, to_utc
 
 EARLIEST_BEFORE_MEETING = timedelta(minutes=5)
@@ -39,7 +47,7 @@ def meeting_for_photo(session: Session, player: Player, meeting_id: int, now: da
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
         raise GameError("not_found", 404)
-    if player.id not in (meeting.player_a_id, meeting.player_b_id):
+    if meeting.side_of(player.id) is None:
         raise GameError("not_your_meeting", 403)
     if player.banned:
         raise GameError("not_in_round", 403)
@@ -101,14 +109,14 @@ def record_photo(
     )
     if position is None and rnd.require_location:
         raise GameError("no_location", 422)
-    if source == "browser" and rnd.browser_only_photos == "refuse":
+    if source == LocationSource.BROWSER and rnd.browser_only_photos == BrowserOnlyPhotos.REFUSE:
         raise GameError("photo_location_required", 422)
     if position is not None and not boundary_of(hood.boundary_geojson).contains(
         position.lat, position.lon
     ):
         raise GameError("outside_neighbourhood", 422)
     taken = to_utc(facts.taken_at, hood.timezone)
-    time_source = "exif" if taken is not None else "upload"
+    time_source = TimeSource.EXIF if taken is not None else TimeSource.UPLOAD
     taken = taken or now
     earliest = max(meeting.met_at - EARLIEST_BEFORE_MEETING, rnd.starts_at)
     if not earliest <= taken <= min(now + LATEST_AFTER_NOW, rnd.ends_at + LATEST_AFTER_NOW):
@@ -117,7 +125,7 @@ def record_photo(
     check_duplicates(session, rnd.id, facts.sha256, dhash)
 
     flags = []
-    if source == "browser":
+    if source == LocationSource.BROWSER:
         flags.append("browser_location")
     if disagree:
         flags.append("positions_disagree")
@@ -145,8 +153,8 @@ def record_photo(
     )
     images = intake.images
     for kind, data, (width, height) in (
-        ("display", images.display, images.display_size),
-        ("thumb", images.thumb, images.thumb_size),
+        (ImageKind.DISPLAY, images.display, images.display_size),
+        (ImageKind.THUMB, images.thumb, images.thumb_size),
     ):
         photo.images.append(
             PhotoImage(kind=kind, content_hash=_content_hash(data), width=width, height=height,
@@ -161,23 +169,23 @@ def record_photo(
         for pid in (meeting.player_a_id, meeting.player_b_id)
     ]
     events.append(PhotoSubmitted(rnd.id, photo.id))
-    if photo.status == "accepted":
+    if photo.status == PhotoStatus.ACCEPTED:
         events.extend(score_photo(session, rnd, photo, now).events)
     # Each of the two decides about the big screen; points never depend on it.
-    shown = image(photo, "display").content_hash
+    shown = image(photo, ImageKind.DISPLAY).content_hash
     events.extend(Notice(pid, "consent", {"photo_id": photo.id, "image": shown}) for pid in
                   (meeting.player_a_id, meeting.player_b_id))
     return Recorded(photo, events)
 
 
-def _first_status(rnd: Round, source: str | None) -> str:
+def _first_status(rnd: Round, source: LocationSource | None) -> PhotoStatus:
     """Pre-moderation, or a place only the browser vouches for under `review`: wait for a
     person; otherwise accepted at once."""
-    if rnd.moderation_mode == "pre":
-        return "pending_review"
-    if source == "browser" and rnd.browser_only_photos == "review":
-        return "pending_review"
-    return "accepted"
+    if rnd.moderation_mode == ModerationMode.PRE:
+        return PhotoStatus.PENDING_REVIEW
+    if source == LocationSource.BROWSER and rnd.browser_only_photos == BrowserOnlyPhotos.REVIEW:
+        return PhotoStatus.PENDING_REVIEW
+    return PhotoStatus.ACCEPTED
 
 
 def _content_hash(data: bytes) -> str:
@@ -189,24 +197,16 @@ def removed(photo: Photo) -> bool:
     return photo.purged_at is not None or not photo.images
 
 
-def image(photo: Photo, kind: str) -> PhotoImage:
+def image(photo: Photo, kind: ImageKind) -> PhotoImage:
     found = next((i for i in photo.images if i.kind == kind), None)
     if found is None:
         raise GameError("photo_removed", 410)
     return found
 
 
-def on_wall(photo: Photo) -> bool:
-    """The public wall: accepted, and both people said yes."""
-    return (photo.status == "accepted" and bool(photo.consent_a) and bool(photo.consent_b)
-            and photo.purged_at is None)
-
-
 def may_see(photo: Photo, player: Player | None) -> bool:
-    if on_wall(photo):
-        return True
-    meeting = photo.meeting
-    return player is not None and player.id in (meeting.player_a_id, meeting.player_b_id)
+    return photo.on_wall or (player is not None
+                             and photo.meeting.side_of(player.id) is not None)
 
 
 def set_consent(session: Session, player: Player, photo_id: int, show: bool,
@@ -215,18 +215,14 @@ def set_consent(session: Session, player: Player, photo_id: int, show: bool,
     photo = session.get(Photo, photo_id)
     if photo is None:
         raise GameError("not_found", 404)
-    meeting = photo.meeting
-    if player.id not in (meeting.player_a_id, meeting.player_b_id):
+    if photo.meeting.side_of(player.id) is None:
         raise GameError("not_found", 404)
     if removed(photo):
         raise GameError("photo_removed", 410)
-    before = on_wall(photo)
-    if player.id == meeting.player_a_id:
-        photo.consent_a = show
-    if player.id == meeting.player_b_id:
-        photo.consent_b = show
+    before = photo.on_wall
+    photo.set_consent_of(player.id, show)
     session.flush()
-    after = on_wall(photo)
+    after = photo.on_wall
     if before == after:
         return []
     seq = next_seq(session, photo.round_id, "photo_wall", now, photo.id)
@@ -252,14 +248,9 @@ def my_meetings(
                or_(Meeting.player_a_id == player.id, Meeting.player_b_id == player.id))
         .order_by(Meeting.met_at.desc()).limit(limit)
     ).all()
-    found = []
-    for meeting, photo in rows:
-        partner = meeting.player_b if meeting.player_a_id == player.id else meeting.player_a
-        consent = None
-        if photo is not None:
-            consent = photo.consent_a if meeting.player_a_id == player.id else photo.consent_b
-        found.append(MyMeeting(meeting, partner, photo, consent))
-    return found
+    return [MyMeeting(meeting, meeting.partner_of(player.id), photo,
+                      photo.consent_of(player.id) if photo is not None else None)
+            for meeting, photo in rows]
 
 
 @dataclass(frozen=True)
@@ -272,7 +263,7 @@ def awaiting_consent(meetings: list[MyMeeting]) -> ConsentQuestion | None:
     """The newest accepted photo this player has not yet said yes or no to."""
     for m in meetings:
         photo = m.photo
-        if (photo is not None and photo.status == "accepted" and m.my_consent is None
+        if (photo is not None and photo.status == PhotoStatus.ACCEPTED and m.my_consent is None
                 and not removed(photo)):
-            return ConsentQuestion(photo.id, image(photo, "display").content_hash)
+            return ConsentQuestion(photo.id, image(photo, ImageKind.DISPLAY).content_hash)
     return None

@@ -15,6 +15,7 @@ from game.events import Event, StandingsChanged
 from game.models import ROW_ID_MAX, Participation, Player, Round, Standing
 from game.names import clean_name, name_key, skeleton, visible_part
 from game.rounds import can_join, next_seq
+from game.values import RoundState
 
 NAME_MAX = 24
 TEAM_MAX = 40
@@ -157,7 +158,7 @@ def current_round(session: Session, player: Player) -> Round | None:
         )
     )
     for rnd in rounds:
-        if rnd.state != "ended":
+        if rnd.state != RoundState.ENDED:
             return rnd
     return rounds[0] if rounds else None
 

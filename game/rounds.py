@@ -12,14 +12,15 @@ from game.codes import new_code, normalise, well_formed
 from game.errors import GameError
 from game.events import RoundChanged
 from game.models import Neighbourhood, Round, RoundEvent
+from game.values import BrowserOnlyPhotos, LeaderboardMode, ModerationMode, RoundState
 
 JOIN_CODE_LENGTH = 6
 
 # action -> (states it may start from, state it leads to)
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "start": (("draft", "paused"), "live"),
-    "pause": (("live",), "paused"),
-    "end": (("live", "paused"), "ended"),
+TRANSITIONS: dict[str, tuple[tuple[RoundState, ...], RoundState]] = {
+    "start": ((RoundState.DRAFT, RoundState.PAUSED), RoundState.LIVE),
+    "pause": ((RoundState.LIVE,), RoundState.PAUSED),
+    "end": ((RoundState.LIVE, RoundState.PAUSED), RoundState.ENDED),
 }
 
 # (column, lowest, highest): the rules an organiser can set.
@@ -34,9 +35,9 @@ RULES: tuple[tuple[str, int, int], ...] = (
     ("max_distance_m", 10, 100_000),
     ("max_browser_accuracy_m", 5, 10_000),
 )
-MODERATION_MODES = ("post", "pre")
-BROWSER_ONLY_MODES = ("accept", "review", "refuse")
-LEADERBOARD_MODES = ("visible", "hidden", "frozen")
+MODERATION_MODES = tuple(ModerationMode)
+BROWSER_ONLY_MODES = tuple(BrowserOnlyPhotos)
+LEADERBOARD_MODES = tuple(LeaderboardMode)
 
 
 @dataclass(frozen=True)
@@ -94,15 +95,15 @@ def apply_rules(rnd: Round, rules: dict[str, object]) -> None:
     if rules.get("moderation_mode") is not None:
         if rules["moderation_mode"] not in MODERATION_MODES:
             raise GameError("rule_out_of_range", 422, rule="moderation_mode", low=0, high=0)
-        rnd.moderation_mode = str(rules["moderation_mode"])
+        rnd.moderation_mode = ModerationMode(rules["moderation_mode"])
     if rules.get("browser_only_photos") is not None:
         if rules["browser_only_photos"] not in BROWSER_ONLY_MODES:
             raise GameError("rule_out_of_range", 422, rule="browser_only_photos", low=0, high=0)
-        rnd.browser_only_photos = str(rules["browser_only_photos"])
+        rnd.browser_only_photos = BrowserOnlyPhotos(rules["browser_only_photos"])
     if rules.get("leaderboard") is not None:
         if rules["leaderboard"] not in LEADERBOARD_MODES:
             raise GameError("rule_out_of_range", 422, rule="leaderboard", low=0, high=0)
-        rnd.leaderboard = str(rules["leaderboard"])
+        rnd.leaderboard = LeaderboardMode(rules["leaderboard"])
     if rules.get("require_location") is not None:
         rnd.require_location = bool(rules["require_location"])
 
@@ -126,7 +127,7 @@ def create_round(
         name=name,
         starts_at=spec.starts_at.astimezone(UTC),
         ends_at=spec.ends_at.astimezone(UTC),
-        state="draft",
+        state=RoundState.DRAFT,
         join_code=code,
         seq=0,
         created_at=now,
@@ -151,13 +152,13 @@ def change_state(session: Session, rnd: Round, action: str, now: datetime) -> Ro
 
 def is_playing(rnd: Round, now: datetime) -> bool:
     """Meetings count only while live and inside the round's times."""
-    return rnd.state == "live" and rnd.starts_at <= now < rnd.ends_at
+    return rnd.state == RoundState.LIVE and rnd.starts_at <= now < rnd.ends_at
 
 
 def can_join(rnd: Round) -> None:
-    if rnd.state == "draft":
+    if rnd.state == RoundState.DRAFT:
         raise GameError("round_not_open", 409)
-    if rnd.state == "ended":
+    if rnd.state == RoundState.ENDED:
         raise GameError("round_ended", 409)
 
 
@@ -166,3 +167,27 @@ def by_join_code(session: Session, typed: str) -> Round | None:
     if not well_formed(code, JOIN_CODE_LENGTH):
         return None
     return session.scalar(select(Round).where(Round.join_code == code))
+
+
+@dataclass(frozen=True)
+class RoundView:
+    """A round as screens and phones are told about it (a value: no session needed after)."""
+
+    id: int
+    name: str
+    state: RoundState
+    starts_at: datetime
+    ends_at: datetime
+    join_code: str
+    leaderboard: LeaderboardMode
+    meeting_minutes: int
+
+    @classmethod
+    def of(cls, rnd: Round) -> RoundView:
+        return cls(rnd.id, rnd.name, RoundState(rnd.state), rnd.starts_at, rnd.ends_at,
+                   rnd.join_code, LeaderboardMode(rnd.leaderboard), rnd.meeting_minutes)
+
+    def as_json(self) -> dict[str, object]:
+        return {"id": self.id, "name": self.name, "state": self.state,
+                "starts_at": self.starts_at.isoformat(), "ends_at": self.ends_at.isoformat(),
+                "join_code": self.join_code}

@@ -193,14 +193,11 @@ def round_spots(session: Session, rnd: Round) -> list[StorySpot]:
         .order_by(StorySpot.name, StorySpot.id)))
 
 
-def spot_of_photo(session: Session, photo: Photo) -> StorySpot | None:
-    """The nearest spot whose radius holds the photo's location (as scoring sees it), if any."""
-    if photo.lat is None or photo.lon is None:
+def spot_at(spots: list[StorySpot], lat: float | None, lon: float | None) -> StorySpot | None:
+    """The nearest spot whose radius holds this place (as scoring sees it), if any."""
+    if lat is None or lon is None:
         return None
-    spots = list(session.scalars(
-        select(StorySpot).join(Round, Round.neighbourhood_id == StorySpot.neighbourhood_id)
-        .where(Round.id == photo.round_id)))
-    for near in spots_near(spots, photo.lat, photo.lon):
+    for near in spots_near(spots, lat, lon):
         if near.distance_m <= near.spot.radius_m:
             return near.spot
     return None

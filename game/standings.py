@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from threading import Lock
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -18,6 +20,7 @@ from game.models import Organiser, Player, Round, Standing
 from game.organisers import manages
 from game.players import participation
 from game.rounds import LEADERBOARD_MODES, next_seq
+from game.values import LeaderboardMode, RoundState
 
 TOP = 10
 
@@ -34,27 +37,87 @@ def _ordered(session: Session, round_id: int) -> list[Any]:
     ))
 
 
-def board(session: Session, rnd: Round) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    rank: int
+    player_id: int
+    display_name: str
+    team: str | None
+    points: int
+    meetings: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"rank": self.rank, "player_id": self.player_id,
+                "display_name": self.display_name, "team": self.team, "points": self.points,
+                "meetings": self.meetings}
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRow:
+    team: str
+    members: int
+    points: int
+    rank: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"team": self.team, "members": self.members, "points": self.points,
+                "rank": self.rank}
+
+
+@dataclass(frozen=True)
+class Board:
+    """A round's leaderboard at one seq. Immutable: the cached one is shared by every reader.
+
+    `by_player` indexes `standings` (built once, read-only); a hidden board has no rows and
+    says when it will be revealed, a frozen one shows the rows as they were when frozen.
+    """
+
+    seq: int
+    standings: tuple[BoardRow, ...]
+    teams: tuple[TeamRow, ...]
+    hidden: bool = False
+    frozen: bool = False
+    reveal_at: str | None = None
+    by_player: Mapping[int, BoardRow] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index = MappingProxyType({row.player_id: row for row in self.standings})
+        object.__setattr__(self, "by_player", index)
+
+    def top(self, count: int = TOP) -> tuple[BoardRow, ...]:
+        return self.standings[:count]
+
+    def as_json(self, top: int | None = None) -> dict[str, Any]:
+        """The answer of GET /api/v1/rounds/<id>/standings (`top`: only the first rows)."""
+        rows = self.standings if top is None else self.standings[:top]
+        data: dict[str, Any] = {"seq": self.seq, "standings": [r.as_json() for r in rows],
+                                "teams": [t.as_json() for t in self.teams]}
+        if self.frozen:
+            data["frozen"] = True
+        if self.hidden:
+            data["hidden"] = True
+            data["reveal_at"] = self.reveal_at
+        return data
+
+
+def board(session: Session, rnd: Round) -> Board:
     """The whole leaderboard of a round at its current seq."""
     rows = []
-    teams: dict[str, dict[str, Any]] = {}
+    names: dict[str, str] = {}
+    members: dict[str, int] = defaultdict(int)
     team_points: dict[str, int] = defaultdict(int)
     for rank, (player_id, name, team, points, meetings) in enumerate(
             _ordered(session, rnd.id), start=1):
-        rows.append({"rank": rank, "player_id": player_id, "display_name": name, "team": team,
-                     "points": points, "meetings": meetings})
+        rows.append(BoardRow(rank, player_id, name, team, points, meetings))
         if team:
             key = team.strip().casefold()
-            teams.setdefault(key, {"team": team, "members": 0})
-            teams[key]["members"] += 1
+            names.setdefault(key, team)
+            members[key] += 1
             team_points[key] += points
-    team_rows = sorted(
-        ({**teams[k], "points": team_points[k]} for k in teams),
-        key=lambda t: (-t["points"], t["team"].casefold()),
-    )
-    for rank, row in enumerate(team_rows, start=1):
-        row["rank"] = rank
-    return {"seq": rnd.seq, "standings": rows, "teams": team_rows}
+    ordered = sorted(names, key=lambda k: (-team_points[k], names[k].casefold()))
+    teams = tuple(TeamRow(names[k], members[k], team_points[k], rank)
+                  for rank, k in enumerate(ordered, start=1))
+    return Board(rnd.seq, tuple(rows), teams)
 
 
 class BoardCache:
@@ -106,15 +169,16 @@ class BoardCache:
         return value
 
 
-def of_player(board_data: dict[str, Any], player_id: int) -> dict[str, Any] | None:
-    """One player's row; the index is built once per cached board."""
-    index = board_data.get("_by_player")
-    if index is None:
-        index = {row["player_id"]: row for row in board_data["standings"]}
-    return index.get(player_id)
+@dataclass(frozen=True)
+class OwnStanding:
+    """One player's row as `/me` shows it."""
+
+    points: int
+    meetings: int
+    rank: int
 
 
-def standing_of(session: Session, round_id: int, player_id: int) -> dict[str, Any] | None:
+def standing_of(session: Session, round_id: int, player_id: int) -> OwnStanding | None:
     """One player's points, meetings and rank, exact at this moment, without building the board.
 
     Rank is 1 + the players ahead in the board's order (points, then who got there first, then
@@ -134,8 +198,7 @@ def standing_of(session: Session, round_id: int, player_id: int) -> dict[str, An
         or_(Standing.points > mine.points,
             and_(Standing.points == mine.points,
                  or_(earlier, and_(same_time, Standing.joined_order < mine.joined_order))))))
-    return {"player_id": player_id, "points": mine.points, "meetings": mine.meetings,
-            "rank": 1 + (ahead or 0)}
+    return OwnStanding(mine.points, mine.meetings, 1 + (ahead or 0))
 
 
 def may_see_round(session: Session, rnd: Round, player: Player | None,
@@ -145,17 +208,18 @@ def may_see_round(session: Session, rnd: Round, player: Player | None,
         return True
     if organiser is not None and manages(session, organiser, rnd.neighbourhood_id):
         return True
-    return rnd.state != "draft"
+    return rnd.state != RoundState.DRAFT
 
 
-def public_board(rnd: Round, full: dict[str, Any], insider: bool) -> dict[str, Any]:
+def public_board(rnd: Round, full: Board, insider: bool) -> Board:
     """What the leaderboard shows: organisers always see it; others see it hidden or frozen."""
-    if insider or rnd.leaderboard == "visible":
+    if insider or rnd.leaderboard == LeaderboardMode.VISIBLE:
         return full
-    if rnd.leaderboard == "frozen" and rnd.frozen_board:
-        return {**json.loads(rnd.frozen_board), "seq": full["seq"], "frozen": True}
-    return {"seq": full["seq"], "standings": [], "teams": [], "hidden": True,
-            "reveal_at": rnd.ends_at.isoformat()}
+    if rnd.leaderboard == LeaderboardMode.FROZEN and rnd.frozen_board:
+        frozen = json.loads(rnd.frozen_board)
+        return Board(full.seq, tuple(BoardRow(**row) for row in frozen["standings"]),
+                     tuple(TeamRow(**row) for row in frozen["teams"]), frozen=True)
+    return Board(full.seq, (), (), hidden=True, reveal_at=rnd.ends_at.isoformat())
 
 
 def set_leaderboard(session: Session, rnd: Round, mode: str, now: datetime) -> list[Event]:
@@ -164,8 +228,8 @@ def set_leaderboard(session: Session, rnd: Round, mode: str, now: datetime) -> l
         return []
     if mode not in LEADERBOARD_MODES:
         raise GameError("rule_out_of_range", 422, rule="leaderboard", low=0, high=0)
-    if mode == "frozen":
-        frozen = board(session, rnd)
+    if mode == LeaderboardMode.FROZEN:
+        frozen = board(session, rnd).as_json()
         rnd.frozen_board = json.dumps({"standings": frozen["standings"],
                                        "teams": frozen["teams"]})
     else:

@@ -16,6 +16,7 @@ from game.pairing import fix_from, issue_code
 from game.players import current_round, join
 from game.rounds import by_join_code
 from game.standings import standing_of
+from game.values import LeaderboardMode
 from koppelkiek import limits, realtime
 from koppelkiek.db import session as db_session
 from koppelkiek.extensions import limiter
@@ -59,7 +60,7 @@ def player_json(player: Player) -> dict[str, Any]:
 
 
 def meeting_json(meeting: Meeting, me: Player) -> dict[str, Any]:
-    partner = meeting.player_b if meeting.player_a_id == me.id else meeting.player_a
+    partner = meeting.partner_of(me.id)
     return {
         "id": meeting.id,
         "partner": {"id": partner.id, "display_name": partner.display_name},
@@ -98,13 +99,13 @@ def api_me() -> Any:
     player = require_player()
     rnd = current_round(db_session(), player)
     mine = standing_of(db_session(), rnd.id, player.id) if rnd else None
-    hidden = rnd is not None and rnd.leaderboard != "visible"
+    hidden = rnd is not None and rnd.leaderboard != LeaderboardMode.VISIBLE
     return jsonify(
         player=player_json(player),
         round=realtime.round_payload(rnd, meeting_minutes=rnd.meeting_minutes) if rnd else None,
-        points=mine["points"] if mine else 0,
-        meetings=mine["meetings"] if mine else 0,
-        rank=None if hidden or mine is None else mine["rank"],
+        points=mine.points if mine else 0,
+        meetings=mine.meetings if mine else 0,
+        rank=None if hidden or mine is None else mine.rank,
     )
 
 

@@ -8,20 +8,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, url_for
-from sqlalchemy import select
 
 from game.errors import GameError
-from game.models import Meeting, Photo, PhotoImage, Player, Round
+from game.models import Round
 from game.organisers import manages
-from game.spots import excerpt, spot_of_photo
-from game.standings import BoardCache, board, may_see_round, public_board
+from game.standings import Board, BoardCache, board, may_see_round, public_board
+from game.values import LeaderboardMode
+from game.wall import WALL_SIZE, WallPhoto, wall
 from koppelkiek.db import session as db_session
 from koppelkiek.identity import current_organiser, current_player
 
 bp = Blueprint("board", __name__, url_prefix="/api/v1/rounds")
-WALL_SIZE = 24
 # The board cache's bound, for all rounds together: a few recent seqs are all anyone reads,
-# and a board of 10,000 players is about 1 MB of JSON (its dicts take a few times that).
+# and a board of 10,000 players is about 1 MB of JSON (its rows take a few times that).
 BOARDS_KEPT = 8
 BOARDS_BUDGET = 16 * 1024 * 1024  # bytes of serialized JSON
 # How old a board a phone's snapshot may show (its own row is read exact): while a crowd joins,
@@ -32,7 +31,7 @@ PHONE_BOARD_AGE = 2.0
 
 @dataclass(frozen=True)
 class CachedBoard:
-    data: dict[str, Any]
+    board: Board
     body: bytes  # the serialized answer, made once per seq
     made_at: float = field(default_factory=time.monotonic)
 
@@ -45,11 +44,11 @@ def _boards() -> BoardCache:
     return boards
 
 
-def recent_board(rnd: Round) -> dict[str, Any]:
+def recent_board(rnd: Round) -> Board:
     """The board at the round's seq, or one made in the last PHONE_BOARD_AGE seconds."""
     newest: CachedBoard | None = _boards().newest(rnd.id)
     if newest is not None and time.monotonic() - newest.made_at < PHONE_BOARD_AGE:
-        return newest.data
+        return newest.board
     return full_board(rnd)
 
 
@@ -58,16 +57,17 @@ def _cached(rnd: Round) -> CachedBoard:
     boards = _boards()
 
     def make() -> CachedBoard:
-        data = board(db_session(), rnd)
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-        data["_by_player"] = {row["player_id"]: row for row in data["standings"]}
-        return CachedBoard(data, body)
+        made = board(db_session(), rnd)
+        body = json.dumps(made.as_json(), ensure_ascii=False, separators=(",", ":")).encode()
+        return CachedBoard(made, body)
 
-    return boards.get_or_make((rnd.id, rnd.seq), make)
+    found: CachedBoard = boards.get_or_make((rnd.id, rnd.seq), make)
+    return found
 
 
-def full_board(rnd: Round) -> dict[str, Any]:
-    return _cached(rnd).data
+def full_board(rnd: Round) -> Board:
+    """The whole board at the round's seq; immutable, so sharing the cached one is safe."""
+    return _cached(rnd).board
 
 
 def organiser_of(rnd: Round) -> bool:
@@ -83,49 +83,34 @@ def visible_round(round_id: int) -> Round:
     return rnd
 
 
-def wall(rnd: Round, limit: int = WALL_SIZE) -> list[dict[str, Any]]:
-    """Photos both people agreed to show, that moderation allows; newest first."""
-    s = db_session()
-    photos = list(s.scalars(
-        select(Photo).where(Photo.round_id == rnd.id, Photo.status == "accepted",
-                            Photo.consent_a.is_(True), Photo.consent_b.is_(True),
-                            Photo.purged_at.is_(None))
-        .order_by(Photo.accepted_at.desc(), Photo.id.desc()).limit(limit)))
-    return [wall_item(p) for p in photos]
-
-
-def wall_item(photo: Photo) -> dict[str, Any]:
-    s = db_session()
-    meeting = s.get(Meeting, photo.meeting_id)
-    assert meeting is not None
-    known = dict(s.execute(select(Player.id, Player.display_name).where(
-        Player.id.in_([meeting.player_a_id, meeting.player_b_id]))).all())
-    names = [known[meeting.player_a_id], known[meeting.player_b_id]]
-    hashes = dict(s.execute(select(PhotoImage.kind, PhotoImage.content_hash).where(
-        PhotoImage.photo_id == photo.id)).all())
+def wall_json(photo: WallPhoto) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": photo.id,
-        "names": names,
+        "names": list(photo.names),
         "taken_at": photo.taken_at.isoformat(),
-        "display_url": url_for("photos.image_file", content_hash=hashes.get("display", "-")),
-        "thumb_url": url_for("photos.image_file", content_hash=hashes.get("thumb", "-")),
+        "display_url": url_for("photos.image_file", content_hash=photo.display_hash or "-"),
+        "thumb_url": url_for("photos.image_file", content_hash=photo.thumb_hash or "-"),
     }
-    spot = spot_of_photo(s, photo)
-    if spot is not None:
-        item["spot"] = {"name": spot.name, "excerpt": excerpt(spot.story)}
+    if photo.spot is not None:
+        item["spot"] = {"name": photo.spot.name, "excerpt": photo.spot.excerpt}
     return item
+
+
+def wall_of(rnd: Round, limit: int = WALL_SIZE) -> list[dict[str, Any]]:
+    """Photos both people agreed to show, that moderation allows; newest first."""
+    return [wall_json(photo) for photo in wall(db_session(), rnd.id, limit)]
 
 
 @bp.get("/<int:round_id>/standings")
 def standings(round_id: int) -> Any:
     rnd = visible_round(round_id)
     insider = organiser_of(rnd)
-    if insider or rnd.leaderboard == "visible":
+    if insider or rnd.leaderboard == LeaderboardMode.VISIBLE:
         return Response(_cached(rnd).body, mimetype="application/json")
-    return jsonify(public_board(rnd, full_board(rnd), insider))
+    return jsonify(public_board(rnd, full_board(rnd), insider).as_json())
 
 
 @bp.get("/<int:round_id>/photos")
 def photos(round_id: int) -> Any:
     rnd = visible_round(round_id)
-    return jsonify(seq=rnd.seq, photos=wall(rnd))
+    return jsonify(seq=rnd.seq, photos=wall_of(rnd))

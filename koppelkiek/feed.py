@@ -10,12 +10,16 @@ the message queue, so several processes never duplicate or reorder a delta and n
 Phones get their own row (`me`) as soon as their points change, the top of the board at most
 every PHONE_EVERY seconds, and a rank that only moved because others passed them at most every
 RANK_EVERY seconds. State per socket is one small record.
+
+Each watched round keeps the last LOG_SIZE messages its screens were sent, so a screen that
+watches again with the seq it has (`since_seq`) gets just what it missed, as it was sent.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from threading import Event, Lock
@@ -27,15 +31,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from game.models import Meeting, Photo, Player, Round, RoundEvent, ScoreEntry
-from game.photos import on_wall
-from game.standings import TOP, public_board
-from koppelkiek.board import full_board, wall_item
+from game.rounds import RoundView
+from game.standings import TOP, Board, public_board
+from game.values import LeaderboardMode
+from game.wall import wall_photo
+from koppelkiek.board import full_board, wall_json
 from koppelkiek.db import session as db_session
 
 SCREEN_EVERY = 0.35  # seconds: screens get at most about three deltas a second
 PHONE_EVERY = 5.0  # seconds: phones get the top of the board at most this often
 RANK_EVERY = 15.0  # seconds: a phone hears that others passed it (rank only) at most this often
 WALL_KINDS = ("photo_wall", "photo_removed")
+# Screen messages kept per watched round for replays: at about three a second, the last 20 s
+# or so, which covers a reconnect (screen.js retries within 5 s).
+LOG_SIZE = 64
 
 
 def screens_room(round_id: int) -> str:
@@ -54,6 +63,7 @@ def kind_of(event_kind: str) -> str:
 
 
 Mine = tuple[int, int, int | None]  # points, meetings, rank (None while the board is hidden)
+Message = tuple[str, dict[str, Any]]  # a live message's name and body
 
 
 @dataclass
@@ -74,25 +84,37 @@ class Watched:
     top: str = ""  # the top of the board as last sent to phones (JSON, to compare)
     top_at: float = 0.0
     phones_due: bool = False  # a rank move or a new top waits for its turn
+    # The messages screens were sent, contiguous in seq and ending at `seq`.
+    log: deque[Message] = field(default_factory=lambda: deque(maxlen=LOG_SIZE))
+
+    def missed(self, since: int) -> list[Message] | None:
+        """What a screen that has `since` missed; None when the log no longer reaches back."""
+        if since > self.seq:
+            return None
+        if since == self.seq:
+            return []
+        if not self.log or self.log[0][1]["from_seq"] > since + 1:
+            return None
+        return [(name, body) for name, body in self.log if body["seq"] > since]
 
 
-def _rows(public: dict[str, Any]) -> dict[int, tuple[Any, ...]]:
-    return {r["player_id"]: (r["points"], r["meetings"], r["display_name"], r["team"])
-            for r in public["standings"]}
+def _rows(public: Board) -> dict[int, tuple[Any, ...]]:
+    return {r.player_id: (r.points, r.meetings, r.display_name, r.team)
+            for r in public.standings}
 
 
-def mine_of(rnd: Round, full: dict[str, Any], player_id: int | None) -> Mine:
+def mine_of(rnd: Round, full: Board, player_id: int | None) -> Mine:
     """A phone's own row, as /api/v1/me shows it: no rank while the board is hidden."""
-    row = full.get("_by_player", {}).get(player_id) if player_id is not None else None
+    row = full.by_player.get(player_id) if player_id is not None else None
     if row is None:
         return (0, 0, None)
-    return (row["points"], row["meetings"],
-            None if rnd.leaderboard != "visible" else row["rank"])
+    return (row.points, row.meetings,
+            None if rnd.leaderboard != LeaderboardMode.VISIBLE else row.rank)
 
 
-def top_of(public: dict[str, Any]) -> dict[str, Any]:
-    return {"standings": public["standings"][:TOP], "teams": public["teams"],
-            "hidden": bool(public.get("hidden"))}
+def top_of(public: Board) -> dict[str, Any]:
+    top = public.as_json(top=TOP)
+    return {"standings": top["standings"], "teams": top["teams"], "hidden": public.hidden}
 
 
 class Feed:
@@ -111,14 +133,23 @@ class Feed:
 
     # -- who watches -------------------------------------------------------------------------
 
-    def watch(self, sid: str, rnd: Round, full: dict[str, Any], phone: Phone | None,
-              answer: Callable[[], None]) -> None:
-        """`answer` joins the socket's rooms and sends its snapshot at `rnd.seq`; it runs under
-        the lock the feed sends under, so no delta can overtake the snapshot."""
+    def holds(self, round_id: int, since: int) -> bool:
+        """Whether a screen that has `since` could be told just what it missed."""
+        with self._lock:
+            watched = self._rounds.get(round_id)
+            return watched is not None and watched.missed(since) is not None
+
+    def watch(self, sid: str, rnd: Round, full: Board, phone: Phone | None,
+              answer: Callable[[list[Message] | None], None], since: int | None = None) -> None:
+        """`answer` joins the socket's rooms and sends it what it missed since `since` (a list,
+        when the log still holds it), or else (None) its snapshot at `rnd.seq`. It runs under
+        the lock the feed sends under, so no delta can overtake the answer."""
         public = public_board(rnd, full, insider=False)
         with self._lock:
-            self._forget(sid)
-            answer()
+            watched = self._rounds.get(rnd.id)
+            missed = watched.missed(since) if watched and since is not None else None
+            self._forget(sid, keep=rnd.id)
+            answer(missed)
             watched = self._rounds.get(rnd.id)
             if watched is None:
                 watched = self._rounds[rnd.id] = Watched(
@@ -135,14 +166,15 @@ class Feed:
         with self._lock:
             self._forget(sid)
 
-    def _forget(self, sid: str) -> None:
+    def _forget(self, sid: str, keep: int | None = None) -> None:
+        """`keep`: the round this socket watches again, whose state (seq, log) stays."""
         round_id = self._where.pop(sid, None)
         watched = self._rounds.get(round_id) if round_id is not None else None
         if watched is None:
             return
         watched.screens.discard(sid)
         watched.phones.pop(sid, None)
-        if not watched.screens and not watched.phones:
+        if not watched.screens and not watched.phones and round_id != keep:
             del self._rounds[round_id]  # type: ignore[arg-type]
 
     def sockets(self) -> int:
@@ -242,19 +274,21 @@ class Feed:
                 self._send(name, data, screens_room(round_id))
                 if name == "round":
                     self._send(name, data, phones_room(round_id))
+            watched.log.extend(messages)
             watched.seq = upto
         self._tell_phones(rnd, watched, full, now)
 
-    def _standings(self, s: Session, rnd: Round, watched: Watched, public: dict[str, Any],
+    def _standings(self, s: Session, rnd: Round, watched: Watched, public: Board,
                    scored_seq: int | None) -> dict[str, Any]:
         rows = _rows(public)
-        changed = [r for r in public["standings"] if watched.rows.get(r["player_id"])
-                   != rows[r["player_id"]]]
+        changed = [r.as_json() for r in public.standings
+                   if watched.rows.get(r.player_id) != rows[r.player_id]]
         watched.rows = rows
-        hidden = bool(public.get("hidden"))
-        scored = self._scored(s, rnd.id, scored_seq) if scored_seq and not hidden else {}
-        return {"changed": changed, "top": public["standings"][:TOP], "teams": public["teams"],
-                "hidden": hidden, "scored": scored}
+        scored = (self._scored(s, rnd.id, scored_seq) if scored_seq and not public.hidden
+                  else {})
+        top = public.as_json(top=TOP)
+        return {"changed": changed, "top": top["standings"], "teams": top["teams"],
+                "hidden": public.hidden, "scored": scored}
 
     @staticmethod
     def _scored(s: Session, round_id: int, seq: int) -> dict[str, Any]:
@@ -276,17 +310,18 @@ class Feed:
 
     @staticmethod
     def _photo(s: Session, photo_id: int | None) -> dict[str, Any]:
-        photo = s.get(Photo, photo_id) if photo_id is not None else None
-        if photo is None or not on_wall(photo):
+        shown = wall_photo(s, photo_id) if photo_id is not None else None
+        if shown is None:
             return {"on_wall": False, "id": photo_id}
-        return {"on_wall": True, **wall_item(photo)}
+        return {"on_wall": True, **wall_json(shown)}
 
     @staticmethod
     def _round(rnd: Round) -> dict[str, Any]:
-        return {"round_id": rnd.id, "state": rnd.state, "starts_at": rnd.starts_at.isoformat(),
-                "ends_at": rnd.ends_at.isoformat()}
+        view = RoundView.of(rnd)
+        return {"round_id": view.id, "state": view.state, "starts_at": view.starts_at.isoformat(),
+                "ends_at": view.ends_at.isoformat()}
 
-    def _tell_phones(self, rnd: Round, watched: Watched, full: dict[str, Any],
+    def _tell_phones(self, rnd: Round, watched: Watched, full: Board,
                      now: float) -> None:
         """Own points at once; the top at most every PHONE_EVERY, a rank that only moved at most
         every RANK_EVERY per phone."""

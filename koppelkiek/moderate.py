@@ -15,10 +15,11 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from game.care import ban, erase, purge_round_photos, rename, unban
 from game.errors import GameError
-from game.models import Meeting, Photo, Player, Round, Standing
+from game.models import Photo, Player, Round, Standing
 from game.moderation import decide
 from game.neighbourhoods import outline_svg
 from game.organisers import audit
+from game.photo_queue import QueuedPhoto, photo_queue
 from game.players import reissue_recovery
 from koppelkiek import realtime
 from koppelkiek.db import session as db_session
@@ -72,7 +73,7 @@ def _player_in(rnd: Round, player_id: int) -> Player:
     return player
 
 
-def _point(outline: dict[str, Any], photo: Photo) -> tuple[float, float] | None:
+def _point(outline: dict[str, Any], photo: QueuedPhoto) -> tuple[float, float] | None:
     if photo.lat is None or photo.lon is None:
         return None
     minx, maxy, kx, scale = outline["project"]
@@ -80,25 +81,17 @@ def _point(outline: dict[str, Any], photo: Photo) -> tuple[float, float] | None:
 
 
 def queue_items(rnd: Round) -> list[dict[str, Any]]:
-    s = db_session()
     outline = outline_svg(rnd.neighbourhood.boundary_geojson, width=120)
     tz = ZoneInfo(rnd.neighbourhood.timezone)
-    photos = s.scalars(select(Photo).where(Photo.round_id == rnd.id)
-                       .order_by(Photo.created_at.desc(), Photo.id.desc()).limit(200))
-    items = []
-    for photo in photos:
-        meeting = s.get(Meeting, photo.meeting_id)
-        assert meeting is not None
-        thumb = next((i.content_hash for i in photo.images if i.kind == "thumb"), None)
-        items.append({
-            "photo": photo,
-            "names": [meeting.player_a.display_name, meeting.player_b.display_name],
-            "taken": photo.taken_at.astimezone(tz),
-            "thumb_url": url_for("photos.image_file", content_hash=thumb) if thumb else None,
-            "point": _point(outline, photo),
-            "flags": [str(FLAGS.get(f, f)) for f in photo.flags.split(",") if f],
-        })
-    return items
+    return [{
+        "photo": photo,
+        "names": list(photo.names),
+        "taken": photo.taken_at.astimezone(tz),
+        "thumb_url": url_for("photos.image_file", content_hash=photo.thumb_hash)
+        if photo.thumb_hash else None,
+        "point": _point(outline, photo),
+        "flags": [str(FLAGS.get(f, f)) for f in photo.flags],
+    } for photo in photo_queue(db_session(), rnd.id)]
 
 
 @bp.get("/photos")

@@ -36,11 +36,11 @@ from game.photos import (
     may_see,
     meeting_for_photo,
     my_meetings,
-    on_wall,
     record_photo,
     removed,
     set_consent,
 )
+from game.values import ImageKind, PhotoStatus
 from koppelkiek import realtime
 from koppelkiek.darkroom import (
     Job,
@@ -86,9 +86,10 @@ def photo_json(photo: Photo) -> dict[str, Any]:
         "status": photo.status,
         "location_source": photo.location_source,
         "taken_at": photo.taken_at.isoformat(),
-        "thumb_url": url_for("photos.image_file", content_hash=image(photo, "thumb").content_hash),
+        "thumb_url": url_for("photos.image_file",
+                             content_hash=image(photo, ImageKind.THUMB).content_hash),
         "display_url": url_for("photos.image_file",
-                               content_hash=image(photo, "display").content_hash),
+                               content_hash=image(photo, ImageKind.DISPLAY).content_hash),
     }
 
 
@@ -268,7 +269,7 @@ def consent(photo_id: int) -> Any:
     realtime.publish(events)
     photo = s.get(Photo, photo_id)
     assert photo is not None
-    return jsonify(photo={**photo_json(photo), "on_wall": on_wall(photo)})
+    return jsonify(photo={**photo_json(photo), "on_wall": photo.on_wall})
 
 
 @bp.get("/photos/<content_hash>.jpg")
@@ -281,7 +282,7 @@ def image_file(content_hash: str) -> Any:
                   if may_see(i.photo, player) or _moderates(i.photo.round_id)), None)
     if found is None:
         raise GameError("not_found", 404)
-    public = on_wall(found.photo)
+    public = found.photo.on_wall
     headers = {
         "Cache-Control": f"{'public' if public else 'private'}, max-age=31536000, immutable",
         "ETag": f'"{found.content_hash}"',
@@ -302,9 +303,9 @@ def _moderates(round_id: int) -> bool:
 def meeting_page(meeting_id: int) -> Any:
     player = require_player()
     meeting = db_session().get(Meeting, meeting_id)
-    if meeting is None or player.id not in (meeting.player_a_id, meeting.player_b_id):
+    if meeting is None or meeting.side_of(player.id) is None:
         raise GameError("not_found", 404)
-    partner = meeting.player_b if meeting.player_a_id == player.id else meeting.player_a
+    partner = meeting.partner_of(player.id)
     s = db_session()
     photo = s.scalar(select(Photo).where(Photo.meeting_id == meeting.id))
     shown = photo is not None and not removed(photo)
@@ -314,9 +315,9 @@ def meeting_page(meeting_id: int) -> Any:
 
 
 PHOTO_STATUS = {
-    "accepted": _l("Photo accepted! You both earn points."),
-    "pending_review": _l("Photo received. The organiser checks it first."),
-    "rejected": _l("The organiser did not accept this photo."),
+    PhotoStatus.ACCEPTED: _l("Photo accepted! You both earn points."),
+    PhotoStatus.PENDING_REVIEW: _l("Photo received. The organiser checks it first."),
+    PhotoStatus.REJECTED: _l("The organiser did not accept this photo."),
 }
 
 

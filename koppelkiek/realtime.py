@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, current_app, request
@@ -24,10 +24,12 @@ from game.events import (
 )
 from game.models import ROW_ID_MAX, Player, Round
 from game.players import by_token
-from game.standings import TOP, may_see_round, public_board, standing_of
-from koppelkiek.board import full_board, organiser_of, recent_board, wall
+from game.rounds import RoundView
+from game.standings import TOP, Board, may_see_round, public_board, standing_of
+from game.values import LeaderboardMode
+from koppelkiek.board import full_board, organiser_of, recent_board, wall_of
 from koppelkiek.db import session as db_session
-from koppelkiek.feed import Feed, Phone, phones_room, screens_room
+from koppelkiek.feed import Feed, Message, Phone, phones_room, screens_room
 from koppelkiek.identity import PLAYER_COOKIE, current_organiser
 
 socketio = SocketIO()
@@ -84,15 +86,7 @@ def feed() -> Feed:
 
 def round_payload(rnd: Round, **more: Any) -> dict[str, Any]:
     """A round as JSON, for screens and phones alike; each adds the fields it needs."""
-    return {
-        "id": rnd.id,
-        "name": rnd.name,
-        "state": rnd.state,
-        "starts_at": rnd.starts_at.isoformat(),
-        "ends_at": rnd.ends_at.isoformat(),
-        "join_code": rnd.join_code,
-        **more,
-    }
+    return {**RoundView.of(rnd).as_json(), **more}
 
 
 def own_row(rnd: Round, player_id: int | None) -> tuple[int, int, int | None]:
@@ -100,32 +94,38 @@ def own_row(rnd: Round, player_id: int | None) -> tuple[int, int, int | None]:
     mine = standing_of(db_session(), rnd.id, player_id) if player_id is not None else None
     if mine is None:
         return (0, 0, None)
-    return (mine["points"], mine["meetings"],
-            mine["rank"] if rnd.leaderboard == "visible" else None)
+    return (mine.points, mine.meetings,
+            mine.rank if rnd.leaderboard == LeaderboardMode.VISIBLE else None)
 
 
-def _top(board: dict[str, Any]) -> dict[str, Any]:
-    return {**board, "standings": board["standings"][:TOP]}
+def _board_part(public: Board) -> dict[str, Any]:
+    top = public.as_json(top=TOP)
+    return {"standings": top["standings"], "teams": top["teams"], "hidden": public.hidden,
+            "reveal_at": public.reveal_at}
 
 
 def snapshot(rnd: Round, insider: bool) -> dict[str, Any]:
-    board = _top(public_board(rnd, full_board(rnd), insider))
+    public = public_board(rnd, full_board(rnd), insider)
     return {"seq": rnd.seq, "round": round_payload(rnd, leaderboard=rnd.leaderboard),
-            "standings": board["standings"], "teams": board["teams"],
-            "hidden": bool(board.get("hidden")), "reveal_at": board.get("reveal_at"),
-            "photos": wall(rnd)}
+            **_board_part(public), "photos": wall_of(rnd)}
 
 
 def phone_snapshot(rnd: Round, player_id: int | None) -> dict[str, Any]:
     """What a phone needs: the round, the top of the board (made at most a few seconds ago)
     and its own row (exact, as /me); no wall."""
-    board = _top(public_board(rnd, recent_board(rnd), insider=False))
+    full = recent_board(rnd)
     points, meetings, rank = own_row(rnd, player_id)
     return {"seq": rnd.seq, "view": "phone",
             "round": round_payload(rnd, leaderboard=rnd.leaderboard),
-            "standings": board["standings"], "teams": board["teams"],
-            "hidden": bool(board.get("hidden")), "reveal_at": board.get("reveal_at"),
+            **_board_part(public_board(rnd, full, insider=False)),
             "me": {"points": points, "meetings": meetings, "rank": rank}}
+
+
+def _since(data: dict[str, Any]) -> int | None:
+    since = data.get("since_seq")
+    if not isinstance(since, int) or isinstance(since, bool) or not 0 < since <= ROW_ID_MAX:
+        return None
+    return since
 
 
 @socketio.on("connect")
@@ -154,11 +154,15 @@ def on_watch(data: Any) -> None:
         return
     insider = organiser_of(rnd)
     phone = data.get("view") == "phone"
-    # Whatever `since_seq` says, a snapshot is the one safe answer: it is complete.
-    answer = phone_snapshot(rnd, pid) if phone else snapshot(rnd, insider)
+    # A screen that names the seq it has gets the deltas it missed when this process's feed
+    # still holds them (replayed as they were sent); otherwise, and phones always, a snapshot.
+    since = None if phone else _since(data)
+    replayable = since is not None and feed().holds(rnd.id, since)
+    answer = None if replayable else (
+        phone_snapshot(rnd, pid) if phone else snapshot(rnd, insider))
 
-    def join_and_answer() -> None:
-        # Called under the feed's lock: no delta reaches this socket before its snapshot.
+    def join_and_answer(missed: list[Message] | None) -> None:
+        # Called under the feed's lock: no delta reaches this socket before its answer.
         for room in list(socket_session.get("rounds", [])):
             for name in (round_room(room), organiser_room(room), screens_room(room),
                          phones_room(room)):
@@ -168,20 +172,53 @@ def on_watch(data: Any) -> None:
         if insider:
             join_room(organiser_room(rnd.id))
         join_room(phones_room(rnd.id) if phone else screens_room(rnd.id))
-        emit("snapshot", answer)
+        if missed is not None:
+            for name, body in missed:
+                emit(name, body)
+        else:  # made here only when the log moved on after `holds` said yes (rare)
+            emit("snapshot", answer if answer is not None else snapshot(rnd, insider))
 
-    me = answer.get("me") or {}
+    me = (answer or {}).get("me") or {}
     # A phone's board may be a few seconds old: the feed's rows then differ from the next
     # board in more rows than changed since, and screens get those rows once more.
     board = recent_board(rnd) if phone else full_board(rnd)
     feed().watch(request.sid, rnd, board,  # type: ignore[attr-defined]
                  Phone(pid, (me["points"], me["meetings"], me["rank"])) if phone else None,
-                 join_and_answer)
+                 join_and_answer, since)
 
 
 @socketio.on("disconnect")
 def on_disconnect(*_reason: Any) -> None:
     feed().forget(request.sid)  # type: ignore[attr-defined]
+
+
+def _round_moved(_event: Any) -> bool:
+    return True  # its seq moved: the live feed reads what changed from the database
+
+
+def _notice(event: Notice) -> bool:
+    socketio.emit("notice", {"kind": event.kind, **event.data}, to=player_room(event.player_id))
+    return False
+
+
+def _queue(event: PhotoSubmitted) -> bool:
+    socketio.emit("queue", {"photo_id": event.photo_id}, to=organiser_room(event.round_id))
+    return False
+
+
+def _not_public(_event: Any) -> bool:
+    return False  # a meeting is public only once a photo makes it count
+
+
+# Each kind of domain event and how it goes out; True: the round's seq moved.
+PUBLISHERS: dict[type, Callable[[Any], bool]] = {
+    RoundChanged: _round_moved,
+    StandingsChanged: _round_moved,
+    PhotoChanged: _round_moved,
+    Notice: _notice,
+    PhotoSubmitted: _queue,
+    MeetingMade: _not_public,
+}
 
 
 def publish(events: Iterable[Event]) -> None:
@@ -192,16 +229,7 @@ def publish(events: Iterable[Event]) -> None:
     """
     moved = False
     for event in events:
-        if isinstance(event, RoundChanged | StandingsChanged | PhotoChanged):
-            moved = True
-        elif isinstance(event, Notice):
-            socketio.emit("notice", {"kind": event.kind, **event.data},
-                          to=player_room(event.player_id))
-        elif isinstance(event, PhotoSubmitted):
-            socketio.emit("queue", {"photo_id": event.photo_id},
-                          to=organiser_room(event.round_id))
-        elif isinstance(event, MeetingMade):
-            pass  # public only once a photo makes it count
+        moved = PUBLISHERS[type(event)](event) or moved
     if moved and feed().mode == "publish":
         feed().tick(time.monotonic())
     elif moved:

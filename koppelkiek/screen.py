@@ -9,6 +9,7 @@ from flask import Blueprint, render_template, url_for
 from game.errors import GameError
 from game.models import Round
 from game.organisers import manages
+from game.values import RoundState
 from koppelkiek.db import session as db_session
 from koppelkiek.identity import current_organiser
 from koppelkiek.qr import public_url, svg
@@ -23,7 +24,8 @@ def screen(round_id: int) -> Any:
     if rnd is None:
         raise GameError("not_found", 404)
     organiser = current_organiser()
-    if rnd.state == "draft" and not (organiser and manages(s, organiser, rnd.neighbourhood_id)):
+    if rnd.state == RoundState.DRAFT and not (
+            organiser and manages(s, organiser, rnd.neighbourhood_id)):
         # Not public yet: no name, no join code. The page reloads itself once the round opens.
         return render_template("screen.html", rnd=rnd, closed=True)
     join_url = public_url(url_for("play.join_page", join_code=rnd.join_code))

@@ -4,13 +4,14 @@ from uploads.dhash import hamming
 from uploads.errors import IntakeError
 from uploads.facts import DerivedImages, Intake, PhotoFacts
 from uploads.intake import take_in
-from uploads.location import Position, choose_location, distance_m
+from uploads.location import LocationSource, Position, choose_location, distance_m
 from uploads.taken_at import to_utc
 
 __all__ = [
     "DerivedImages",
     "Intake",
     "IntakeError",
+    "LocationSource",
     "PhotoFacts",
     "Position",
     "choose_location",

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 
 # Mean Earth radius (IUGG); haversine error against WGS-84 stays well under 0.5 %.
 EARTH_RADIUS_M = 6_371_008.8
+
+
+class LocationSource(StrEnum):
+    """Where a photo's place came from."""
+
+    EXIF = "exif"
+    BROWSER = "browser"
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,7 @@ def choose_location(
     *,
     max_browser_accuracy_m: float = 75.0,
     disagree_m: float = 200.0,
-) -> tuple[Position | None, str | None, bool]:
+) -> tuple[Position | None, LocationSource | None, bool]:
     """Pick the photo's position: (position, source 'exif'|'browser'|None, disagree flag).
 
     EXIF GPS wins when present. The browser position counts only with a known accuracy
@@ -61,12 +69,12 @@ def choose_location(
         if browser is not None:
             slack = (browser.accuracy_m or 0.0) + (exif.accuracy_m or 0.0)
             disagree = distance_m(exif, browser) - slack > disagree_m
-        return exif, "exif", disagree
+        return exif, LocationSource.EXIF, disagree
 
     if (
         browser is not None
         and browser.accuracy_m is not None
         and browser.accuracy_m <= max_browser_accuracy_m
     ):
-        return browser, "browser", False
+        return browser, LocationSource.BROWSER, False
     return None, None, False

@@ -57,12 +57,11 @@ def test_own_rank_is_the_boards_rank(engine, rows: list[tuple[int, int | None]])
             standing.points = points
             standing.last_scored_at = None if minute is None else T0 + timedelta(minutes=minute)
         s.flush()
-        whole = {row["player_id"]: row for row in board(s, rnd)["standings"]}
+        whole = board(s, rnd).by_player
         for player in players:
             mine = standing_of(s, rnd.id, player.id)
             assert mine is not None
-            assert (mine["rank"], mine["points"], mine["meetings"]) == (
-                whole[player.id]["rank"], whole[player.id]["points"],
-                whole[player.id]["meetings"])
+            row = whole[player.id]
+            assert (mine.rank, mine.points, mine.meetings) == (row.rank, row.points, row.meetings)
         assert standing_of(s, rnd.id, players[-1].id + 1000) is None
         s.rollback()

@@ -105,8 +105,11 @@ def test_live_deltas_follow_the_snapshot(app, clock) -> None:  # type: ignore[no
                                                                          "Ömer": 12}
     assert delta["scored"]["names"] == ["Fatma", "Ömer"] and delta["scored"]["points"] == 12
     assert [r["display_name"] for r in delta["top"]] == ["Fatma", "Ömer", "Jan"]
-    # A client that missed something watches again with its last seq and gets a full snapshot.
+    # A client that missed something watches again with its last seq and gets what it missed
+    # (tests/web/test_read_side.py); one that names no seq gets a full snapshot.
     screen.emit("watch", {"round_id": world.round_id, "since_seq": snap["seq"]})
+    assert received(screen, "standings") == [delta]
+    screen.emit("watch", {"round_id": world.round_id})
     again = received(screen, "snapshot")[0]
     assert again["seq"] == delta["seq"] and again["standings"][0]["points"] == 12
     # Private notices stayed private.
