@@ -15,29 +15,27 @@ from wtforms.validators import Length
 from game.errors import GameError
 from game.models import Neighbourhood, Round, StorySpot
 from game.neighbourhoods import M_PER_DEG, outline_svg
-from game.organisers import audit
 from game.players import current_round
 from game.spots import (
     DEFAULT_RADIUS_M,
-    add_spot,
-    delete_spot,
     excerpt,
-    import_spots,
     list_spots,
-    rescore_rounds,
+    new_spot,
+    remove_spot,
     round_spots,
+    spots_from_file,
     spots_near,
 )
-from koppelkiek import realtime
 from koppelkiek.db import session as db_session
 from koppelkiek.identity import (
-    current_organiser,
+    acting_organiser,
     now,
     organiser_neighbourhood,
     organiser_required,
     require_player,
 )
 from koppelkiek.messages import message
+from koppelkiek.outcomes import commit
 from scoring import DEFAULT_SPOT_BONUS
 
 bp = Blueprint("spots", __name__)
@@ -122,21 +120,18 @@ def add(slug: str) -> Any:
         errors = [f"{name}: {', '.join(errs)}" for name, errs in form.errors.items()]
         return _page(hood, form, errors, 422)
     try:
-        spot = add_spot(
-            s, hood, form.name.data or "", form.story.data or "",
+        added = new_spot(
+            s, acting_organiser(), hood, form.name.data or "", form.story.data or "",
             _number(form.lat.data, "spot_coordinates_invalid"),
             _number(form.lon.data, "spot_coordinates_invalid"),
             _number(form.radius_m.data, "spot_radius_out_of_range", low=5, high=500),
             _number(form.bonus.data, "spot_bonus_out_of_range", low=0, high=100),
+            now(),
         )
     except GameError as exc:
         s.rollback()
         return _page(hood, form, [refusal_text(exc)], exc.status)
-    events = rescore_rounds(s, hood, now())
-    audit(s, current_organiser(), "spot_add", now(), neighbourhood_id=hood.id, spot=spot.id,
-          name=spot.name, lat=spot.lat, lon=spot.lon, radius_m=spot.radius_m, bonus=spot.bonus)
-    s.commit()
-    realtime.publish(events)
+    commit(added)
     flash(gettext("Story spot saved."))
     return redirect(url_for("spots.page", slug=hood.slug))
 
@@ -156,16 +151,12 @@ def import_file(slug: str) -> Any:
         data = upload.read(IMPORT_MAX_BYTES + 1)
         if len(data) > IMPORT_MAX_BYTES:
             raise GameError("request_too_large", 413)
-        added = import_spots(s, hood, data)
+        imported = spots_from_file(s, acting_organiser(), hood, data,
+                                   str(getattr(upload, "filename", "")), now())
     except GameError as exc:
         s.rollback()
         return _page(hood, errors=[refusal_text(exc)], status=exc.status)
-    events = rescore_rounds(s, hood, now())
-    audit(s, current_organiser(), "spot_import", now(), neighbourhood_id=hood.id,
-          count=len(added), spots=[spot.id for spot in added],
-          filename=str(getattr(upload, "filename", ""))[:120])
-    s.commit()
-    realtime.publish(events)
+    added = commit(imported)
     flash(gettext("Story spots imported: %(count)s.", count=len(added)))
     return redirect(url_for("spots.page", slug=hood.slug))
 
@@ -173,16 +164,10 @@ def import_file(slug: str) -> Any:
 @bp.post("/organise/neighbourhoods/<slug>/spots/<int:spot_id>/delete")
 @organiser_required
 def delete(slug: str, spot_id: int) -> Any:
-    s = db_session()
     hood = organiser_neighbourhood(slug)
     if not DeleteForm().validate_on_submit():
         raise GameError("bad_request", 400)
-    spot = delete_spot(s, hood, spot_id)
-    events = rescore_rounds(s, hood, now())
-    audit(s, current_organiser(), "spot_delete", now(), neighbourhood_id=hood.id, spot=spot_id,
-          name=spot.name)
-    s.commit()
-    realtime.publish(events)
+    commit(remove_spot(db_session(), acting_organiser(), hood, spot_id, now()))
     flash(gettext("Story spot deleted."))
     return redirect(url_for("spots.page", slug=hood.slug))
 
