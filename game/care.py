@@ -240,11 +240,6 @@ def erase_player(session: Session, actor: Actor, rnd: Round, player_id: int,
     return _cared(session, actor, "player_erase", rnd, player, now, erase(session, player, now))
 
 
-def forget_me(session: Session, player: Player, now: datetime) -> Outcome[Player]:
-    """A player deletes their own data (not audited: the log is of organisers' actions)."""
-    return Outcome(player, tuple(erase(session, player, now)))
-
-
 def purge_photos(session: Session, actor: Actor, rnd: Round, now: datetime) -> Outcome[int]:
     """All images of an ended round; the number of photos taken off the wall."""
     events = purge_round_photos(session, rnd, now)

@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from game.errors import GameError
 from game.models import Neighbourhood, Organiser, OrganiserNeighbourhood, Round
+from game.outcome import Outcome
 
 PASSWORD_MIN = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -40,6 +41,12 @@ def authenticate(session: Session, email: str, password: str) -> Organiser | Non
     if organiser is None or not check_password_hash(organiser.password_hash, password or ""):
         return None
     return organiser
+
+
+def sign_out_everywhere(organiser: Organiser) -> Outcome[None]:
+    """Every copy of the organiser's session cookie stops working, not just this one."""
+    organiser.session_version += 1
+    return Outcome(None)
 
 
 def grant(session: Session, organiser: Organiser, hood: Neighbourhood) -> None:

@@ -6,7 +6,7 @@ the console and the CLI call the same one, so both leave the same trail.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from game.models import Neighbourhood, Organiser, Round
 from game.neighbourhoods import create_neighbourhood
 from game.organisers import create_organiser, grant
 from game.outcome import Outcome
+from game.players import join
 from game.rounds import RULES, RoundSpec, apply_rules, change_state, create_round, reschedule
 from game.standings import set_leaderboard
 
@@ -87,6 +88,22 @@ def move_round(session: Session, actor: Actor, rnd: Round, action: str,
     audit(session, actor, f"round_{action}", now, neighbourhood_id=rnd.neighbourhood_id,
           round=rnd.id)
     return Outcome(rnd, (event,))
+
+
+def seed_demo(session: Session, actor: Actor, email: str, password: str, boundary: str,
+              now: datetime) -> Outcome[Round]:
+    """A demo: an organiser, a neighbourhood, a live round and four players."""
+    organiser = add_organiser(session, actor, email, password, [], now).value
+    hood = add_neighbourhood(session, actor, name="Hoograven (demo)", boundary=boundary,
+                             timezone="Europe/Amsterdam", now=now, manager=organiser).value
+    rnd = add_round(session, actor, hood, RoundSpec("Demo-middag", now - timedelta(minutes=5),
+                                                    now + timedelta(hours=3)), now).value
+    events = list(move_round(session, actor, rnd, "start", now).events)
+    for name, team in [("Fatma", "Everstraat"), ("Ömer", "Marijkeweg"),
+                       ("Jan", "Everstraat"), ("Sanne", None)]:
+        events += join(session, rnd, display_name=name, team=team, now=now).events
+    audit(session, actor, "demo_seed", now, neighbourhood_id=hood.id, round=rnd.id)
+    return Outcome(rnd, tuple(events))
 
 
 def rescore_round(session: Session, actor: Actor, rnd: Round,

@@ -28,7 +28,7 @@ from game.audit import audit_log
 from game.errors import GameError
 from game.models import Neighbourhood, Organiser, Participation, Round
 from game.neighbourhoods import outline_svg
-from game.organisers import authenticate
+from game.organisers import authenticate, sign_out_everywhere
 from game.organising import add_neighbourhood, add_round, edit_round, move_round
 from game.rounds import (
     BROWSER_ONLY_MODES,
@@ -127,9 +127,7 @@ def login_submit() -> Any:
 def logout() -> Any:
     organiser = current_organiser()
     if organiser is not None:
-        # Every copy of the session cookie stops working, not just this one.
-        organiser.session_version += 1
-        db_session().commit()
+        commit(sign_out_everywhere(organiser))
     log_out()
     return redirect(url_for("organise.login"))
 
