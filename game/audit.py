@@ -9,16 +9,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from game.models import AuditEntry, Organiser, Player
+from game.models import AuditEntry, Organiser
 
 
 @dataclass(frozen=True)
 class Actor:
-    """An organiser in the console, a player on their phone, or neither: the CLI at the
-    server, which the audit log shows without an organiser and with `via`."""
+    """Who does an organiser's write: an organiser in the console, or the CLI at the server,
+    which the audit log shows without an organiser and with `via`. (A player's own writes,
+    game/playing.py, take the player and are not in this log.)"""
 
     organiser: Organiser | None = None
-    player: Player | None = None
     via: str | None = None
 
 
@@ -27,9 +27,7 @@ CONSOLE = Actor(via="cli")
 
 def audit(session: Session, actor: Actor, action: str, now: datetime, *,
           neighbourhood_id: int | None = None, **detail: object) -> None:
-    """One line for an organiser's (or the CLI's) action; players' own writes are not logged."""
-    if actor.player is not None:
-        return
+    """One line for an organiser's (or the CLI's) action."""
     if actor.via is not None:
         detail["via"] = actor.via
     session.add(AuditEntry(

@@ -1,4 +1,4 @@
-"""The leaderboard and the public photo wall, over HTTP; the same data the sockets carry."""
+"""The leaderboard and the public photo wall: what HTTP (api/rounds.py) and sockets carry."""
 
 from __future__ import annotations
 
@@ -6,18 +6,17 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, url_for
+from flask import current_app, url_for
 from sqlalchemy import select
 
 from game.errors import GameError
 from game.models import Meeting, Photo, PhotoImage, Player, Round
 from game.organisers import manages
 from game.spots import excerpt, spot_of_photo
-from game.standings import BoardCache, board, may_see_round, public_board
+from game.standings import BoardCache, board, may_see_round
 from koppelkiek.db import session as db_session
 from koppelkiek.identity import current_organiser, current_player
 
-bp = Blueprint("board", __name__, url_prefix="/api/v1/rounds")
 WALL_SIZE = 24
 # The board cache's bound, for all rounds together: a few recent seqs are all anyone reads,
 # and a board of 10,000 players is about 1 MB of JSON (its dicts take a few times that).
@@ -49,6 +48,11 @@ def _cached(rnd: Round) -> CachedBoard:
 
 def full_board(rnd: Round) -> dict[str, Any]:
     return _cached(rnd).data
+
+
+def full_board_json(rnd: Round) -> bytes:
+    """The full board as JSON, serialized once per seq."""
+    return _cached(rnd).body
 
 
 def organiser_of(rnd: Round) -> bool:
@@ -95,18 +99,3 @@ def wall_item(photo: Photo) -> dict[str, Any]:
     if spot is not None:
         item["spot"] = {"name": spot.name, "excerpt": excerpt(spot.story)}
     return item
-
-
-@bp.get("/<int:round_id>/standings")
-def standings(round_id: int) -> Any:
-    rnd = visible_round(round_id)
-    insider = organiser_of(rnd)
-    if insider or rnd.leaderboard == "visible":
-        return Response(_cached(rnd).body, mimetype="application/json")
-    return jsonify(public_board(rnd, full_board(rnd), insider))
-
-
-@bp.get("/<int:round_id>/photos")
-def photos(round_id: int) -> Any:
-    rnd = visible_round(round_id)
-    return jsonify(seq=rnd.seq, photos=wall(rnd))

@@ -7,9 +7,9 @@ import os
 import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -20,7 +20,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from game.audit import CONSOLE, audit
+from game.audit import CONSOLE
 from game.errors import GameError
 from game.exports import export_round
 from game.ledger import check, ledger_matches_keys, state_matches
@@ -32,9 +32,9 @@ from game.organising import (
     let_manage,
     move_round,
     rescore_round,
+    seed_demo,
 )
 from game.outcome import Outcome
-from game.players import join
 from game.rounds import RoundSpec
 from koppelkiek import create_app
 from koppelkiek.backups import backup_command, restore_command
@@ -62,11 +62,12 @@ def _writing() -> Iterator[Session]:
             raise click.ClickException(f"{exc.code}: {message(exc.code, exc.params)}") from None
 
 
-def _done(s: Session, outcome: Outcome[T], as_json: bool, obj: Any, text: Any) -> T:
-    """Commit and publish the use case, then say what it made: `obj(value)` as JSON with
-    --json, else the line `text(value)`."""
+def _done(s: Session, outcome: Outcome[T], text: Callable[[T], str],
+          as_json: Callable[[T], dict[str, Any]] | None = None) -> T:
+    """The tail of every CLI write: commit and publish, then say what it made: the line
+    `text(value)`, or with --json the object `as_json(value)`."""
     value = commit(outcome, s)
-    click.echo(json.dumps(obj(value), ensure_ascii=False) if as_json else text(value))
+    click.echo(json.dumps(as_json(value), ensure_ascii=False) if as_json else text(value))
     return value
 
 
@@ -120,21 +121,10 @@ def demo_command(if_empty: bool) -> None:
         if if_empty and existing:
             _print_demo(s, login_file)
             return
-        at = now()
         email = f"demo{existing or ''}@koppelkiek.invalid"
         password = secrets.token_urlsafe(12)
-        organiser = add_organiser(s, CONSOLE, email, password, [], at).value
-        hood = add_neighbourhood(s, CONSOLE, name="Hoograven (demo)",
-                                 boundary=json.dumps(DEMO_BOUNDARY), timezone="Europe/Amsterdam",
-                                 now=at, manager=organiser).value
-        rnd = add_round(s, CONSOLE, hood, RoundSpec("Demo-middag", at - timedelta(minutes=5),
-                                                    at + timedelta(hours=3)), at).value
-        move_round(s, CONSOLE, rnd, "start", at)
-        for name, team in [("Fatma", "Everstraat"), ("Ömer", "Marijkeweg"),
-                           ("Jan", "Everstraat"), ("Sanne", None)]:
-            join(s, rnd, display_name=name, team=team, now=at)
-        audit(s, CONSOLE, "demo_seed", at, neighbourhood_id=hood.id, round=rnd.id)
-        s.commit()  # a fresh database: nobody listens yet
+        seeded = seed_demo(s, CONSOLE, email, password, json.dumps(DEMO_BOUNDARY), now())
+        rnd = commit(seeded, s)
         _write_private(login_file, json.dumps({"email": email, "password": password,
                                                "round_id": rnd.id}))
         _print_demo(s, login_file)
@@ -161,8 +151,8 @@ def _print_demo(s: Session, login_file: Path) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve_command(host: str, port: int) -> None:
     """Run the server (gevent, websockets)."""
+    from koppelkiek.api.photos import forget_dead_uploads
     from koppelkiek.darkroom import darkroom
-    from koppelkiek.photos import forget_dead_uploads
     from koppelkiek.serving import Server  # gevent's server: only `serve` loads it
 
     # Migrate in a child process: Alembic's memory then never stays in the server.
@@ -193,9 +183,9 @@ def organiser_create(email: str, password_stdin: bool, slugs: tuple[str, ...],
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with _writing() as s:
         hoods = [_found(s, Neighbourhood, "neighbourhood", slug=slug) for slug in slugs]
-        _done(s, add_organiser(s, CONSOLE, email, password, hoods, now()), as_json,
-              lambda o: {"id": o.id, "email": o.email},
-              lambda o: f"Organiser {o.email} created (id {o.id}).")
+        _done(s, add_organiser(s, CONSOLE, email, password, hoods, now()),
+              lambda o: f"Organiser {o.email} created (id {o.id}).",
+              (lambda o: {"id": o.id, "email": o.email}) if as_json else None)
 
 
 @organiser_group.command("grant")
@@ -207,7 +197,7 @@ def organiser_grant(email: str, slug: str) -> None:
     with _writing() as s:
         organiser = _found(s, Organiser, "organiser", email=email.strip().lower())
         hood = _found(s, Neighbourhood, "neighbourhood", slug=slug)
-        _done(s, let_manage(s, CONSOLE, organiser, hood, now()), False, None,
+        _done(s, let_manage(s, CONSOLE, organiser, hood, now()),
               lambda _: f"{organiser.email} now manages {hood.slug}.")
 
 
@@ -229,9 +219,9 @@ def neighbourhood_create(name: str, boundary: str, timezone: str, email: str | N
         manager = _found(s, Organiser, "organiser", email=email.lower()) if email else None
         made = add_neighbourhood(s, CONSOLE, name=name, boundary=Path(boundary).read_bytes(),
                                  timezone=timezone, now=now(), manager=manager)
-        _done(s, made, as_json,
-              lambda h: {"id": h.id, "slug": h.slug, "name": h.name, "timezone": h.timezone},
-              lambda h: f"Neighbourhood {h.name} created (slug {h.slug}).")
+        _done(s, made, lambda h: f"Neighbourhood {h.name} created (slug {h.slug}).",
+              (lambda h: {"id": h.id, "slug": h.slug, "name": h.name, "timezone": h.timezone})
+              if as_json else None)
 
 
 @click.group("round")
@@ -258,11 +248,11 @@ def round_create(slug: str, name: str, starts: str, ends: str, as_json: bool) ->
     with _writing() as s:
         hood = _found(s, Neighbourhood, "neighbourhood", slug=slug)
         spec = RoundSpec(name, _when(starts, hood.timezone), _when(ends, hood.timezone))
-        _done(s, add_round(s, CONSOLE, hood, spec, now()), as_json,
-              lambda r: {"id": r.id, "name": r.name, "join_code": r.join_code,
-                         "state": r.state, "starts_at": r.starts_at.isoformat(),
-                         "ends_at": r.ends_at.isoformat()},
-              lambda r: f"Round {r.name} created (id {r.id}, join code {r.join_code}).")
+        _done(s, add_round(s, CONSOLE, hood, spec, now()),
+              lambda r: f"Round {r.name} created (id {r.id}, join code {r.join_code}).",
+              (lambda r: {"id": r.id, "name": r.name, "join_code": r.join_code,
+                          "state": r.state, "starts_at": r.starts_at.isoformat(),
+                          "ends_at": r.ends_at.isoformat()}) if as_json else None)
 
 
 def _state_command(action: str) -> click.Command:
@@ -271,7 +261,7 @@ def _state_command(action: str) -> click.Command:
     def run(round_id: int) -> None:
         with _writing() as s:
             rnd = _found(s, Round, "round", id=round_id)
-            _done(s, move_round(s, CONSOLE, rnd, action, now()), False, None,
+            _done(s, move_round(s, CONSOLE, rnd, action, now()),
                   lambda r: f"Round {r.id} is now {r.state}.")
 
     run.__doc__ = f"{action.capitalize()} a round."
@@ -289,7 +279,7 @@ def round_rescore(round_id: int) -> None:
     """Apply the round's current rules to all its photos, with compensating entries."""
     with _writing() as s:
         rnd = _found(s, Round, "round", id=round_id)
-        _done(s, rescore_round(s, CONSOLE, rnd, now()), False, None,
+        _done(s, rescore_round(s, CONSOLE, rnd, now()),
               lambda moved: f"Round {rnd.id} rescored: "
                             f"{'changes applied' if moved else 'no changes'}.")
 
@@ -329,11 +319,11 @@ def export_command(round_id: int, fmt: str, locations: bool, output: str | None)
     """Export a round's standings, teams, meetings and photos (CSV: a ZIP of four files)."""
     with _writing() as s:
         rnd = _found(s, Round, "round", id=round_id)
-        data = export_round(s, CONSOLE, rnd, fmt, with_locations=locations, now=now()).value
+        exported = export_round(s, CONSOLE, rnd, fmt, with_locations=locations, now=now())
         output = output or (None if fmt == "json" else f"round-{rnd.id}-export.zip")
         if output is not None:
-            Path(output).write_bytes(data)
-        s.commit()  # the audit line: only once the file is written
+            Path(output).write_bytes(exported.value)
+        data = commit(exported, s)  # the audit line only once the file is written
         click.echo(f"Round {rnd.id} exported to {output}." if output else data.decode("utf-8"),
                    nl=bool(output))
 

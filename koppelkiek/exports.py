@@ -22,16 +22,13 @@ from koppelkiek.identity import (
     organiser_required,
     organiser_round,
 )
+from koppelkiek.inputs import yes
 from koppelkiek.language import LANGUAGES
 from koppelkiek.outcomes import commit
 
 bp = Blueprint("exports", __name__, url_prefix="/organise")
 
 SPOOL_BYTES = 8 * 1024 * 1024  # a bigger album goes to a temporary file, not memory
-
-
-def _yes(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 
@@ -48,7 +45,7 @@ def _attachment(response: Response, filename: str) -> Response:
 def export(round_id: int, fmt: str) -> Any:
     """CSV is a ZIP of standings.csv, teams.csv, meetings.csv and photos.csv; JSON is one object."""
     rnd = organiser_round(round_id)
-    with_locations = _yes(request.args.get("locations"))
+    with_locations = yes(request.args.get("locations"))
     data = commit(export_round(db_session(), acting_organiser(), rnd, fmt,
                                with_locations=with_locations, now=now()))
     name = f"round-{rnd.id}-export{'-locations' if with_locations else ''}"
