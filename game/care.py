@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from game.audit import Actor, audit
 from game.codes import digest
 from game.errors import GameError
 from game.events import Event, PhotoChanged, StandingsChanged
@@ -25,8 +26,9 @@ from game.models import (
     UploadAttempt,
 )
 from game.names import name_key, skeleton
+from game.outcome import Outcome
 from game.players import new_name as checked_name
-from game.players import new_secret
+from game.players import new_secret, reissue_recovery
 from game.rounds import next_seq
 from game.values import RoundState
 
@@ -181,3 +183,66 @@ def my_data(session: Session, player: Player) -> dict[str, Any]:
         "photos": photos,
         "note": "Photos are kept only as the derived images listed; originals were never kept.",
     }
+
+
+# The organiser's care of a player in one of their rounds: each a use case with its audit line.
+
+def player_in(session: Session, rnd: Round, player_id: int) -> Player:
+    """A player who plays in the round; anyone else looks like nobody."""
+    player = session.get(Player, player_id)
+    if player is None or session.get(Standing, (rnd.id, player_id)) is None:
+        raise GameError("not_found", 404)
+    return player
+
+
+def _cared(session: Session, actor: Actor, action: str, rnd: Round, player: Player,
+           now: datetime, events: list[Event], **detail: object) -> Outcome[Player]:
+    audit(session, actor, action, now, neighbourhood_id=rnd.neighbourhood_id, round=rnd.id,
+          player=player.id, **detail)
+    return Outcome(player, tuple(events))
+
+
+def rename_player(session: Session, actor: Actor, rnd: Round, player_id: int, new_name: str,
+                  now: datetime) -> Outcome[Player]:
+    player = player_in(session, rnd, player_id)
+    old = player.display_name
+    events = rename(session, player, new_name, now)
+    return _cared(session, actor, "player_rename", rnd, player, now, events, old=old,
+                  new=player.display_name)
+
+
+def ban_player(session: Session, actor: Actor, rnd: Round, player_id: int,
+               reverse_points: bool, now: datetime) -> Outcome[Player]:
+    player = player_in(session, rnd, player_id)
+    events = ban(session, player, reverse_points, now)
+    return _cared(session, actor, "player_ban", rnd, player, now, events,
+                  reverse_points=reverse_points)
+
+
+def unban_player(session: Session, actor: Actor, rnd: Round, player_id: int,
+                 now: datetime) -> Outcome[Player]:
+    player = player_in(session, rnd, player_id)
+    return _cared(session, actor, "player_unban", rnd, player, now, unban(session, player, now))
+
+
+def new_recovery_code(session: Session, actor: Actor, rnd: Round, player_id: int,
+                      now: datetime) -> Outcome[str]:
+    """A new recovery code, shown once to the organiser, who hands it over in person."""
+    player = player_in(session, rnd, player_id)
+    code = reissue_recovery(session, player)
+    _cared(session, actor, "player_recovery_reissued", rnd, player, now, [])
+    return Outcome(code)
+
+
+def erase_player(session: Session, actor: Actor, rnd: Round, player_id: int,
+                 now: datetime) -> Outcome[Player]:
+    player = player_in(session, rnd, player_id)
+    return _cared(session, actor, "player_erase", rnd, player, now, erase(session, player, now))
+
+
+def purge_photos(session: Session, actor: Actor, rnd: Round, now: datetime) -> Outcome[int]:
+    """All images of an ended round; the number of photos taken off the wall."""
+    events = purge_round_photos(session, rnd, now)
+    audit(session, actor, "round_purge", now, neighbourhood_id=rnd.neighbourhood_id,
+          round=rnd.id, photos=len(events))
+    return Outcome(len(events), tuple(events))

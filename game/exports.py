@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from game.audit import Actor, audit
 from game.models import Meeting, Photo, PhotoImage, Player, Round
+from game.outcome import Outcome
 from game.standings import board
 from game.values import ImageKind
 
@@ -309,3 +312,27 @@ def album_zip(session: Session, rnd: Round, words: AlbumWords | None = None) -> 
     out = io.BytesIO()
     write_album(session, rnd, out, words)
     return out.getvalue()
+
+
+def export_round(session: Session, actor: Actor, rnd: Round, fmt: str, *, with_locations: bool,
+                 now: datetime) -> Outcome[bytes]:
+    """The round's tables as JSON or as a ZIP of CSV files; every download is audited, with
+    whether exact locations went out."""
+    if fmt == "json":
+        text = json.dumps(as_json(session, rnd, with_locations=with_locations, exported_at=now),
+                          ensure_ascii=False, indent=2) + "\n"
+        data = text.encode("utf-8")
+    else:
+        data = csv_zip(session, rnd, with_locations=with_locations, made_at=now)
+    audit(session, actor, "export", now, neighbourhood_id=rnd.neighbourhood_id, round=rnd.id,
+          format=fmt, locations=with_locations)
+    return Outcome(data)
+
+
+def export_album(session: Session, actor: Actor, rnd: Round, out: IO[bytes],
+                 words: AlbumWords, now: datetime) -> Outcome[int]:
+    """The album written to `out`, audited; the number of photos in it."""
+    count = write_album(session, rnd, out, words)
+    audit(session, actor, "export", now, neighbourhood_id=rnd.neighbourhood_id, round=rnd.id,
+          format="album", locations=False, photos=count)
+    return Outcome(count)

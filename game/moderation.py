@@ -6,10 +6,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from game.audit import Actor, audit
 from game.errors import GameError
 from game.events import Event, Notice, PhotoChanged, PhotoSubmitted
 from game.ledger import lock, rescore
-from game.models import Photo, Round
+from game.models import Organiser, Photo, Round
+from game.outcome import Outcome
 from game.rounds import next_seq
 from game.values import PhotoStatus
 
@@ -17,8 +19,9 @@ DECISIONS = {"approve": PhotoStatus.ACCEPTED, "reject": PhotoStatus.REJECTED}
 
 
 def decide(session: Session, photo: Photo, decision: str, now: datetime,
-           reason: str | None = None) -> list[Event]:
-    """Approve or reject (or undo either by deciding again); the ledger follows by replay."""
+           reason: str | None = None, by: Organiser | None = None) -> list[Event]:
+    """Approve or reject (or undo either by deciding again); the ledger follows by replay.
+    `by` is recorded as who decided; deciding again what stands changes nothing."""
     if decision not in DECISIONS:
         raise GameError("bad_request", 400)
     status = DECISIONS[decision]
@@ -31,6 +34,7 @@ def decide(session: Session, photo: Photo, decision: str, now: datetime,
     was_on_wall = photo.on_wall
     photo.status = status
     photo.reason = reason if status == PhotoStatus.REJECTED else None
+    photo.decided_by = by.id if by else None
     seq = None
     if status == PhotoStatus.ACCEPTED and photo.accepted_seq is None:
         # Its place in the scoring order is now, under the lock; an undo keeps that place.
@@ -47,3 +51,15 @@ def decide(session: Session, photo: Photo, decision: str, now: datetime,
         events.append(Notice(pid, "moderation", {"photo_id": photo.id, "status": status,
                                                  "reason": photo.reason}))
     return events
+
+
+def decide_photo(session: Session, actor: Actor, rnd: Round, photo_id: int, decision: str,
+                 reason: str | None, now: datetime) -> Outcome[Photo]:
+    """An organiser's decision on a photo of their round."""
+    photo = session.get(Photo, photo_id)
+    if photo is None or photo.round_id != rnd.id:
+        raise GameError("not_found", 404)
+    events = decide(session, photo, decision, now, reason, by=actor.organiser)
+    audit(session, actor, f"photo_{decision}", now, neighbourhood_id=rnd.neighbourhood_id,
+          round=rnd.id, photo=photo.id, reason=reason)
+    return Outcome(photo, tuple(events))

@@ -1,8 +1,7 @@
-"""Organisers: accounts, which neighbourhoods they manage, and the audit log of their actions."""
+"""Organisers: accounts and which neighbourhoods they manage (the audit log: game/audit.py)."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 
@@ -11,7 +10,8 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from game.errors import GameError
-from game.models import AuditEntry, Neighbourhood, Organiser, OrganiserNeighbourhood, Round
+from game.models import Neighbourhood, Organiser, OrganiserNeighbourhood, Round
+from game.outcome import Outcome
 
 PASSWORD_MIN = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -41,6 +41,12 @@ def authenticate(session: Session, email: str, password: str) -> Organiser | Non
     if organiser is None or not check_password_hash(organiser.password_hash, password or ""):
         return None
     return organiser
+
+
+def sign_out_everywhere(organiser: Organiser) -> Outcome[None]:
+    """Every copy of the organiser's session cookie stops working, not just this one."""
+    organiser.session_version += 1
+    return Outcome(None)
 
 
 def grant(session: Session, organiser: Organiser, hood: Neighbourhood) -> None:
@@ -73,38 +79,3 @@ def managed_round(session: Session, organiser: Organiser, round_id: int) -> Roun
     if rnd is None or not manages(session, organiser, rnd.neighbourhood_id):
         raise GameError("not_found", 404)
     return rnd
-
-
-def audit(
-    session: Session,
-    organiser: Organiser | None,
-    action: str,
-    now: datetime,
-    *,
-    neighbourhood_id: int | None = None,
-    **detail: object,
-) -> None:
-    session.add(
-        AuditEntry(
-            organiser_id=organiser.id if organiser else None,
-            neighbourhood_id=neighbourhood_id,
-            at=now,
-            action=action,
-            detail=json.dumps(detail, default=str, ensure_ascii=False),
-        )
-    )
-
-
-def audit_log(session: Session, organiser: Organiser, limit: int = 200) -> list[AuditEntry]:
-    hood_ids = [h.id for h in organiser.neighbourhoods]
-    return list(
-        session.scalars(
-            select(AuditEntry)
-            .where(
-                (AuditEntry.organiser_id == organiser.id)
-                | AuditEntry.neighbourhood_id.in_(hood_ids)
-            )
-            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-            .limit(limit)
-        )
-    )

@@ -76,16 +76,32 @@ def next_seq(session: Session, round_id: int, kind: str, now: datetime,
     return int(seq)
 
 
-def _check_times(starts_at: datetime, ends_at: datetime) -> None:
+def checked_spec(spec: RoundSpec) -> RoundSpec:
+    """A round's name and times as creating and editing both require them."""
+    name = " ".join((spec.name or "").split())
+    if not 1 <= len(name) <= 120:
+        raise GameError("round_name_invalid", 422)
+    starts_at, ends_at = spec.starts_at, spec.ends_at
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise GameError("round_times_invalid", 422)
     if ends_at <= starts_at:
         raise GameError("round_ends_before_start", 422)
     if (ends_at - starts_at).days > 31:
         raise GameError("round_too_long", 422)
+    return RoundSpec(name, starts_at.astimezone(UTC), ends_at.astimezone(UTC))
+
+
+def reschedule(rnd: Round, spec: RoundSpec) -> None:
+    """A new name and new times for a round, under the same checks as a new round."""
+    checked = checked_spec(spec)
+    rnd.name, rnd.starts_at, rnd.ends_at = checked.name, checked.starts_at, checked.ends_at
 
 
 def apply_rules(rnd: Round, rules: dict[str, object]) -> None:
+    """The rule columns. Not the leaderboard mode: freezing it must keep the board as it was,
+    so it changes only through game.standings.set_leaderboard."""
+    if "leaderboard" in rules:
+        raise TypeError("the leaderboard mode is set by game.standings.set_leaderboard")
     for column, low, high in RULES:
         if column in rules and rules[column] is not None:
             value = rules[column]
@@ -100,10 +116,6 @@ def apply_rules(rnd: Round, rules: dict[str, object]) -> None:
         if rules["browser_only_photos"] not in BROWSER_ONLY_MODES:
             raise GameError("rule_out_of_range", 422, rule="browser_only_photos", low=0, high=0)
         rnd.browser_only_photos = BrowserOnlyPhotos(rules["browser_only_photos"])
-    if rules.get("leaderboard") is not None:
-        if rules["leaderboard"] not in LEADERBOARD_MODES:
-            raise GameError("rule_out_of_range", 422, rule="leaderboard", low=0, high=0)
-        rnd.leaderboard = LeaderboardMode(rules["leaderboard"])
     if rules.get("require_location") is not None:
         rnd.require_location = bool(rules["require_location"])
 
@@ -115,18 +127,16 @@ def create_round(
     now: datetime,
     rules: dict[str, object] | None = None,
 ) -> Round:
-    name = " ".join((spec.name or "").split())
-    if not 1 <= len(name) <= 120:
-        raise GameError("round_name_invalid", 422)
-    _check_times(spec.starts_at, spec.ends_at)
+    """A draft round; its leaderboard mode is set after it (game.organising.add_round)."""
+    checked = checked_spec(spec)
     code = new_code(JOIN_CODE_LENGTH)
     while session.scalar(select(Round.id).where(Round.join_code == code)):
         code = new_code(JOIN_CODE_LENGTH)
     rnd = Round(
         neighbourhood_id=hood.id,
-        name=name,
-        starts_at=spec.starts_at.astimezone(UTC),
-        ends_at=spec.ends_at.astimezone(UTC),
+        name=checked.name,
+        starts_at=checked.starts_at,
+        ends_at=checked.ends_at,
         state=RoundState.DRAFT,
         join_code=code,
         seq=0,

@@ -15,11 +15,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from game.audit import Actor, audit
 from game.errors import GameError
 from game.events import Event
 from game.ledger import lock, rescore, spot_ids_at
 from game.models import Neighbourhood, Photo, Round, StorySpot
 from game.neighbourhoods import boundary_of
+from game.outcome import Outcome
 from scoring import DEFAULT_SPOT_BONUS
 from uploads import Position, distance_m
 
@@ -231,3 +233,36 @@ def rescore_rounds(session: Session, hood: Neighbourhood, now: datetime) -> list
             photo.spot_ids = spot_ids_at(spots, photo.lat, photo.lon)
         events += rescore(session, rnd, now, kind="spots_changed")
     return events
+
+
+# The organiser's use cases: each change rescores the neighbourhood's rounds and is audited.
+
+def _spots_changed(session: Session, actor: Actor, action: str, hood: Neighbourhood,
+                   now: datetime, **detail: object) -> tuple[Event, ...]:
+    events = rescore_rounds(session, hood, now)
+    audit(session, actor, action, now, neighbourhood_id=hood.id, **detail)
+    return tuple(events)
+
+
+def new_spot(session: Session, actor: Actor, hood: Neighbourhood, name: str, story: str,
+             lat: float, lon: float, radius_m: float, bonus: float,
+             now: datetime) -> Outcome[StorySpot]:
+    spot = add_spot(session, hood, name, story, lat, lon, radius_m, bonus)
+    return Outcome(spot, _spots_changed(
+        session, actor, "spot_add", hood, now, spot=spot.id, name=spot.name, lat=spot.lat,
+        lon=spot.lon, radius_m=spot.radius_m, bonus=spot.bonus))
+
+
+def spots_from_file(session: Session, actor: Actor, hood: Neighbourhood, data: bytes,
+                    filename: str, now: datetime) -> Outcome[list[StorySpot]]:
+    added = import_spots(session, hood, data)
+    return Outcome(added, _spots_changed(
+        session, actor, "spot_import", hood, now, count=len(added),
+        spots=[spot.id for spot in added], filename=filename[:120]))
+
+
+def remove_spot(session: Session, actor: Actor, hood: Neighbourhood, spot_id: int,
+                now: datetime) -> Outcome[StorySpot]:
+    spot = delete_spot(session, hood, spot_id)
+    return Outcome(spot, _spots_changed(session, actor, "spot_delete", hood, now, spot=spot_id,
+                                        name=spot.name))

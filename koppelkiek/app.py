@@ -16,7 +16,6 @@ import templates
 from koppelkiek import (
     api,
     assets,
-    board,
     config,
     errors,
     exports,
@@ -79,11 +78,10 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     language.init_app(app)
 
-    for module in (play, meet, organise, spots, moderate, api, board, photos, screen, exports):
+    for module in (play, meet, organise, spots, moderate, api, photos, screen, exports):
         app.register_blueprint(module.bp)
     # The API checks CSRF itself: only for cookie-authenticated calls (identity.check_api_csrf).
     csrf.exempt(api.bp)
-    csrf.exempt(photos.bp)
     register_cli(app)
     app.jinja_env.globals.update(error_message=message, current_locale=lambda: str(get_locale()))
 

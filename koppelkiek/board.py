@@ -1,4 +1,4 @@
-"""The leaderboard and the public photo wall, over HTTP; the same data the sockets carry."""
+"""The leaderboard and the public photo wall: what HTTP (api/rounds.py) and sockets carry."""
 
 from __future__ import annotations
 
@@ -7,18 +7,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, url_for
+from flask import current_app, url_for
 
 from game.errors import GameError
 from game.models import Round
 from game.organisers import manages
-from game.standings import Board, BoardCache, board, may_see_round, public_board
-from game.values import LeaderboardMode
+from game.standings import Board, BoardCache, board, may_see_round
 from game.wall import WALL_SIZE, WallPhoto, wall
 from koppelkiek.db import session as db_session
 from koppelkiek.identity import current_organiser, current_player
 
-bp = Blueprint("board", __name__, url_prefix="/api/v1/rounds")
 # The board cache's bound, for all rounds together: a few recent seqs are all anyone reads,
 # and a board of 10,000 players is about 1 MB of JSON (its rows take a few times that).
 BOARDS_KEPT = 8
@@ -70,6 +68,11 @@ def full_board(rnd: Round) -> Board:
     return _cached(rnd).board
 
 
+def full_board_json(rnd: Round) -> bytes:
+    """The full board as JSON, serialized once per seq."""
+    return _cached(rnd).body
+
+
 def organiser_of(rnd: Round) -> bool:
     organiser = current_organiser()
     return organiser is not None and manages(db_session(), organiser, rnd.neighbourhood_id)
@@ -99,18 +102,3 @@ def wall_json(photo: WallPhoto) -> dict[str, Any]:
 def wall_of(rnd: Round, limit: int = WALL_SIZE) -> list[dict[str, Any]]:
     """Photos both people agreed to show, that moderation allows; newest first."""
     return [wall_json(photo) for photo in wall(db_session(), rnd.id, limit)]
-
-
-@bp.get("/<int:round_id>/standings")
-def standings(round_id: int) -> Any:
-    rnd = visible_round(round_id)
-    insider = organiser_of(rnd)
-    if insider or rnd.leaderboard == LeaderboardMode.VISIBLE:
-        return Response(_cached(rnd).body, mimetype="application/json")
-    return jsonify(public_board(rnd, full_board(rnd), insider).as_json())
-
-
-@bp.get("/<int:round_id>/photos")
-def photos(round_id: int) -> Any:
-    rnd = visible_round(round_id)
-    return jsonify(seq=rnd.seq, photos=wall_of(rnd))

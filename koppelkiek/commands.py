@@ -7,9 +7,11 @@ import os
 import secrets
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import click
@@ -18,37 +20,67 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from game.audit import CONSOLE
 from game.errors import GameError
-from game.exports import as_json, csv_zip
-from game.ledger import check, ledger_matches_keys, rescore, state_matches
+from game.exports import export_round
+from game.ledger import check, ledger_matches_keys, state_matches
 from game.models import Neighbourhood, Organiser, Round
-from game.neighbourhoods import create_neighbourhood
-from game.organisers import audit, create_organiser, grant
-from game.players import join
-from game.rounds import RoundSpec, change_state, create_round
+from game.organising import (
+    add_neighbourhood,
+    add_organiser,
+    add_round,
+    let_manage,
+    move_round,
+    rescore_round,
+    seed_demo,
+)
+from game.outcome import Outcome
+from game.rounds import RoundSpec
 from koppelkiek import create_app
 from koppelkiek.backups import backup_command, restore_command
 from koppelkiek.db import db, upgrade
+from koppelkiek.identity import now
 from koppelkiek.messages import message
-from koppelkiek.realtime import publish
+from koppelkiek.outcomes import commit
 
 DEMO_LOGIN_FILE = "demo_login.json"
+T = TypeVar("T")
 
 
 def _session() -> Session:
     return db.sessions(current_app)()
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+@contextmanager
+def _writing() -> Iterator[Session]:
+    """A CLI write: a refusal of the game is a clear error, and nothing of it is kept."""
+    with _session() as s:
+        try:
+            yield s
+        except GameError as exc:
+            s.rollback()
+            raise click.ClickException(f"{exc.code}: {message(exc.code, exc.params)}") from None
 
 
-def _fail(exc: GameError) -> None:
-    raise click.ClickException(f"{exc.code}: {message(exc.code, exc.params)}")
+def _done(s: Session, outcome: Outcome[T], text: Callable[[T], str],
+          as_json: Callable[[T], dict[str, Any]] | None = None) -> T:
+    """The tail of every CLI write: commit and publish, then say what it made: the line
+    `text(value)`, or with --json the object `as_json(value)`."""
+    value = commit(outcome, s)
+    click.echo(json.dumps(as_json(value), ensure_ascii=False) if as_json else text(value))
+    return value
 
 
-def _out(as_json: bool, obj: dict[str, Any], text: str) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False) if as_json else text)
+def _found(s: Session, model: Any, what: str, **where: Any) -> Any:
+    """The one row asked for by id or by a column, or a clear error naming what was missing."""
+    if "id" in where:
+        row = s.get(model, where["id"])
+    else:
+        (column, value), = where.items()
+        row = s.scalar(select(model).where(getattr(model, column) == value))
+    if row is None:
+        raise click.ClickException(f"no {what} {next(iter(where.values()))}")
+    return row
 
 
 def _base_url() -> str:
@@ -89,22 +121,10 @@ def demo_command(if_empty: bool) -> None:
         if if_empty and existing:
             _print_demo(s, login_file)
             return
-        now = _now()
         email = f"demo{existing or ''}@koppelkiek.invalid"
         password = secrets.token_urlsafe(12)
-        organiser = create_organiser(s, email, password, now)
-        hood = create_neighbourhood(
-            s, name="Hoograven (demo)", boundary=json.dumps(DEMO_BOUNDARY), now=now,
-            organiser=organiser,
-        )
-        rnd = create_round(s, hood, RoundSpec("Demo-middag", now - timedelta(minutes=5),
-                                              now + timedelta(hours=3)), now)
-        change_state(s, rnd, "start", now)
-        for name, team in [("Fatma", "Everstraat"), ("Ömer", "Marijkeweg"),
-                           ("Jan", "Everstraat"), ("Sanne", None)]:
-            join(s, rnd, display_name=name, team=team, now=now)
-        audit(s, organiser, "demo_seed", now, neighbourhood_id=hood.id, round=rnd.id)
-        s.commit()
+        seeded = seed_demo(s, CONSOLE, email, password, json.dumps(DEMO_BOUNDARY), now())
+        rnd = commit(seeded, s)
         _write_private(login_file, json.dumps({"email": email, "password": password,
                                                "round_id": rnd.id}))
         _print_demo(s, login_file)
@@ -131,8 +151,8 @@ def _print_demo(s: Session, login_file: Path) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve_command(host: str, port: int) -> None:
     """Run the server (gevent, websockets)."""
+    from koppelkiek.api.photos import forget_dead_uploads
     from koppelkiek.darkroom import darkroom
-    from koppelkiek.photos import forget_dead_uploads
     from koppelkiek.serving import Server  # gevent's server: only `serve` loads it
 
     # Migrate in a child process: Alembic's memory then never stays in the server.
@@ -161,19 +181,11 @@ def organiser_create(email: str, password_stdin: bool, slugs: tuple[str, ...],
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with _session() as s:
-        try:
-            organiser = create_organiser(s, email, password, _now())
-            for slug in slugs:
-                hood = s.scalar(select(Neighbourhood).where(Neighbourhood.slug == slug))
-                if hood is None:
-                    raise click.ClickException(f"no neighbourhood {slug}")
-                grant(s, organiser, hood)
-        except GameError as exc:
-            _fail(exc)
-        s.commit()
-        _out(as_json, {"id": organiser.id, "email": organiser.email},
-             f"Organiser {organiser.email} created (id {organiser.id}).")
+    with _writing() as s:
+        hoods = [_found(s, Neighbourhood, "neighbourhood", slug=slug) for slug in slugs]
+        _done(s, add_organiser(s, CONSOLE, email, password, hoods, now()),
+              lambda o: f"Organiser {o.email} created (id {o.id}).",
+              (lambda o: {"id": o.id, "email": o.email}) if as_json else None)
 
 
 @organiser_group.command("grant")
@@ -182,15 +194,11 @@ def organiser_create(email: str, password_stdin: bool, slugs: tuple[str, ...],
 @with_appcontext
 def organiser_grant(email: str, slug: str) -> None:
     """Let an organiser manage a neighbourhood."""
-    with _session() as s:
-        organiser = s.scalar(select(Organiser).where(Organiser.email == email.strip().lower()))
-        hood = s.scalar(select(Neighbourhood).where(Neighbourhood.slug == slug))
-        if organiser is None or hood is None:
-            raise click.ClickException("unknown organiser or neighbourhood")
-        grant(s, organiser, hood)
-        audit(s, None, "organiser_grant", _now(), neighbourhood_id=hood.id, email=email)
-        s.commit()
-        click.echo(f"{organiser.email} now manages {hood.slug}.")
+    with _writing() as s:
+        organiser = _found(s, Organiser, "organiser", email=email.strip().lower())
+        hood = _found(s, Neighbourhood, "neighbourhood", slug=slug)
+        _done(s, let_manage(s, CONSOLE, organiser, hood, now()),
+              lambda _: f"{organiser.email} now manages {hood.slug}.")
 
 
 @click.group("neighbourhood")
@@ -207,21 +215,13 @@ def neighbourhood_group() -> None:
 @with_appcontext
 def neighbourhood_create(name: str, boundary: str, timezone: str, email: str | None,
                          as_json: bool) -> None:
-    with _session() as s:
-        organiser = None
-        if email:
-            organiser = s.scalar(select(Organiser).where(Organiser.email == email.lower()))
-            if organiser is None:
-                raise click.ClickException(f"no organiser {email}")
-        try:
-            hood = create_neighbourhood(s, name=name, boundary=Path(boundary).read_bytes(),
-                                        timezone=timezone, now=_now(), organiser=organiser)
-        except GameError as exc:
-            _fail(exc)
-        s.commit()
-        _out(as_json, {"id": hood.id, "slug": hood.slug, "name": hood.name,
-                       "timezone": hood.timezone},
-             f"Neighbourhood {hood.name} created (slug {hood.slug}).")
+    with _writing() as s:
+        manager = _found(s, Organiser, "organiser", email=email.lower()) if email else None
+        made = add_neighbourhood(s, CONSOLE, name=name, boundary=Path(boundary).read_bytes(),
+                                 timezone=timezone, now=now(), manager=manager)
+        _done(s, made, lambda h: f"Neighbourhood {h.name} created (slug {h.slug}).",
+              (lambda h: {"id": h.id, "slug": h.slug, "name": h.name, "timezone": h.timezone})
+              if as_json else None)
 
 
 @click.group("round")
@@ -245,39 +245,24 @@ def _when(text: str, tz: str) -> datetime:
 @click.option("--json", "as_json", is_flag=True)
 @with_appcontext
 def round_create(slug: str, name: str, starts: str, ends: str, as_json: bool) -> None:
-    with _session() as s:
-        hood = s.scalar(select(Neighbourhood).where(Neighbourhood.slug == slug))
-        if hood is None:
-            raise click.ClickException(f"no neighbourhood {slug}")
-        try:
-            rnd = create_round(s, hood, RoundSpec(name, _when(starts, hood.timezone),
-                                                  _when(ends, hood.timezone)), _now())
-        except GameError as exc:
-            _fail(exc)
-        s.commit()
-        _out(as_json, {"id": rnd.id, "name": rnd.name, "join_code": rnd.join_code,
-                       "state": rnd.state, "starts_at": rnd.starts_at.isoformat(),
-                       "ends_at": rnd.ends_at.isoformat()},
-             f"Round {rnd.name} created (id {rnd.id}, join code {rnd.join_code}).")
+    with _writing() as s:
+        hood = _found(s, Neighbourhood, "neighbourhood", slug=slug)
+        spec = RoundSpec(name, _when(starts, hood.timezone), _when(ends, hood.timezone))
+        _done(s, add_round(s, CONSOLE, hood, spec, now()),
+              lambda r: f"Round {r.name} created (id {r.id}, join code {r.join_code}).",
+              (lambda r: {"id": r.id, "name": r.name, "join_code": r.join_code,
+                          "state": r.state, "starts_at": r.starts_at.isoformat(),
+                          "ends_at": r.ends_at.isoformat()}) if as_json else None)
 
 
 def _state_command(action: str) -> click.Command:
     @click.argument("round_id", type=int)
     @with_appcontext
     def run(round_id: int) -> None:
-        with _session() as s:
-            rnd = s.get(Round, round_id)
-            if rnd is None:
-                raise click.ClickException(f"no round {round_id}")
-            try:
-                event = change_state(s, rnd, action, _now())
-            except GameError as exc:
-                _fail(exc)
-            audit(s, None, f"round_{action}", _now(), neighbourhood_id=rnd.neighbourhood_id,
-                  round=rnd.id, via="cli")
-            s.commit()
-            publish([event])
-            click.echo(f"Round {rnd.id} is now {rnd.state}.")
+        with _writing() as s:
+            rnd = _found(s, Round, "round", id=round_id)
+            _done(s, move_round(s, CONSOLE, rnd, action, now()),
+                  lambda r: f"Round {r.id} is now {r.state}.")
 
     run.__doc__ = f"{action.capitalize()} a round."
     return click.command(action)(run)
@@ -292,16 +277,11 @@ for _action in ("start", "pause", "end"):
 @with_appcontext
 def round_rescore(round_id: int) -> None:
     """Apply the round's current rules to all its photos, with compensating entries."""
-    with _session() as s:
-        rnd = s.get(Round, round_id)
-        if rnd is None:
-            raise click.ClickException(f"no round {round_id}")
-        events = rescore(s, rnd, _now())
-        audit(s, None, "round_rescore", _now(), neighbourhood_id=rnd.neighbourhood_id,
-              round=rnd.id, via="cli")
-        s.commit()
-        publish(events)
-        click.echo(f"Round {rnd.id} rescored: {'changes applied' if events else 'no changes'}.")
+    with _writing() as s:
+        rnd = _found(s, Round, "round", id=round_id)
+        _done(s, rescore_round(s, CONSOLE, rnd, now()),
+              lambda moved: f"Round {rnd.id} rescored: "
+                            f"{'changes applied' if moved else 'no changes'}.")
 
 
 @click.command("check")
@@ -310,9 +290,7 @@ def round_rescore(round_id: int) -> None:
 def check_command(round_id: int) -> None:
     """Check that standings = sum of the ledger = a full replay of accepted photos."""
     with _session() as s:
-        rnd = s.get(Round, round_id)
-        if rnd is None:
-            raise click.ClickException(f"no round {round_id}")
+        rnd = _found(s, Round, "round", id=round_id)
         differences = check(s, rnd)
         state_ok = state_matches(s, rnd)
         if not differences and ledger_matches_keys(s, rnd) and state_ok:
@@ -339,24 +317,15 @@ def check_command(round_id: int) -> None:
 @with_appcontext
 def export_command(round_id: int, fmt: str, locations: bool, output: str | None) -> None:
     """Export a round's standings, teams, meetings and photos (CSV: a ZIP of four files)."""
-    with _session() as s:
-        rnd = s.get(Round, round_id)
-        if rnd is None:
-            raise click.ClickException(f"no round {round_id}")
-        now, text = _now(), ""
-        if fmt == "json":
-            text = json.dumps(as_json(s, rnd, with_locations=locations, exported_at=now),
-                              ensure_ascii=False, indent=2) + "\n"
-            data = text.encode("utf-8")
-        else:
-            data = csv_zip(s, rnd, with_locations=locations, made_at=now)
-            output = output or f"round-{rnd.id}-export.zip"
+    with _writing() as s:
+        rnd = _found(s, Round, "round", id=round_id)
+        exported = export_round(s, CONSOLE, rnd, fmt, with_locations=locations, now=now())
+        output = output or (None if fmt == "json" else f"round-{rnd.id}-export.zip")
         if output is not None:
-            Path(output).write_bytes(data)
-        audit(s, None, "export", now, neighbourhood_id=rnd.neighbourhood_id, round=rnd.id,
-              format=fmt, locations=locations, via="cli")
-        s.commit()
-        click.echo(f"Round {rnd.id} exported to {output}." if output else text, nl=bool(output))
+            Path(output).write_bytes(exported.value)
+        data = commit(exported, s)  # the audit line only once the file is written
+        click.echo(f"Round {rnd.id} exported to {output}." if output else data.decode("utf-8"),
+                   nl=bool(output))
 
 
 COMMANDS = [init_command, demo_command, serve_command, organiser_group, neighbourhood_group,

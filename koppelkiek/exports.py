@@ -5,7 +5,6 @@ Every download is written to the audit log, with whether exact locations were in
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from tempfile import SpooledTemporaryFile
 from typing import IO, Any
@@ -14,25 +13,22 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, request
 from flask_babel import force_locale, format_date, gettext
 
-from game.exports import AlbumWords, as_json, csv_zip, write_album
+from game.exports import AlbumWords, export_album, export_round
 from game.models import Round
-from game.organisers import audit
 from koppelkiek.db import session as db_session
 from koppelkiek.identity import (
-    current_organiser,
+    acting_organiser,
     now,
     organiser_required,
     organiser_round,
 )
+from koppelkiek.inputs import yes
 from koppelkiek.language import LANGUAGES
+from koppelkiek.outcomes import commit
 
 bp = Blueprint("exports", __name__, url_prefix="/organise")
 
 SPOOL_BYTES = 8 * 1024 * 1024  # a bigger album goes to a temporary file, not memory
-
-
-def _yes(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 
@@ -48,24 +44,13 @@ def _attachment(response: Response, filename: str) -> Response:
 @organiser_required
 def export(round_id: int, fmt: str) -> Any:
     """CSV is a ZIP of standings.csv, teams.csv, meetings.csv and photos.csv; JSON is one object."""
-    s = db_session()
     rnd = organiser_round(round_id)
-    with_locations = _yes(request.args.get("locations"))
-    when = now()
+    with_locations = yes(request.args.get("locations"))
+    data = commit(export_round(db_session(), acting_organiser(), rnd, fmt,
+                               with_locations=with_locations, now=now()))
     name = f"round-{rnd.id}-export{'-locations' if with_locations else ''}"
-    if fmt == "json":
-        data = json.dumps(as_json(s, rnd, with_locations=with_locations, exported_at=when),
-                          ensure_ascii=False, indent=2).encode("utf-8")
-        response = Response(data, mimetype="application/json")
-        filename = f"{name}.json"
-    else:
-        response = Response(csv_zip(s, rnd, with_locations=with_locations, made_at=when),
-                            mimetype="application/zip")
-        filename = f"{name}.zip"
-    audit(s, current_organiser(), "export", when, neighbourhood_id=rnd.neighbourhood_id,
-          round=rnd.id, format=fmt, locations=with_locations)
-    s.commit()
-    return _attachment(response, filename)
+    response = Response(data, mimetype="application/json" if fmt == "json" else "application/zip")
+    return _attachment(response, f"{name}.{'json' if fmt == 'json' else 'zip'}")
 
 
 def album_words(rnd: Round) -> AlbumWords:
@@ -88,18 +73,14 @@ def album_words(rnd: Round) -> AlbumWords:
 @organiser_required
 def album(round_id: int) -> Any:
     """The photos on the wall with an index.html, to hand to the community afterwards."""
-    s = db_session()
     rnd = organiser_round(round_id)
     out = SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - _stream closes it
     try:
-        count = write_album(s, rnd, out, album_words(rnd))
+        commit(export_album(db_session(), acting_organiser(), rnd, out, album_words(rnd), now()))
     except BaseException:
         out.close()
         raise
     size = out.tell()
-    audit(s, current_organiser(), "export", now(), neighbourhood_id=rnd.neighbourhood_id,
-          round=rnd.id, format="album", locations=False, photos=count)
-    s.commit()
     response = Response(_stream(out), mimetype="application/zip", direct_passthrough=True)
     response.content_length = size
     return _attachment(response, f"round-{rnd.id}-album.zip")

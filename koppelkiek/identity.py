@@ -12,6 +12,7 @@ from flask.wrappers import Response
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
+from game.audit import Actor
 from game.errors import GameError
 from game.models import Neighbourhood, Organiser, Player, Round
 from game.organisers import managed_neighbourhood, managed_round
@@ -102,6 +103,14 @@ def current_organiser() -> Organiser | None:
         return None
     g.organiser = organiser
     return organiser
+
+
+def acting_organiser() -> Actor:
+    """The logged-in organiser as the actor of a console write."""
+    organiser = current_organiser()
+    if organiser is None:
+        raise GameError("login_required", 401)
+    return Actor(organiser=organiser)
 
 
 def organiser_required(view: F) -> F:

@@ -33,7 +33,7 @@ from koppelkiek.identity import bearer_token
 
 bp = Blueprint("metrics", __name__)
 KEY = "koppelkiek_metrics"
-UPLOAD_ENDPOINT = "photos.upload"
+UPLOAD_ENDPOINT = "api.upload"
 FORWARDED = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
 
 

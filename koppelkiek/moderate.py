@@ -13,22 +13,20 @@ from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-from game.care import ban, erase, purge_round_photos, rename, unban
+from game import care
 from game.errors import GameError
-from game.models import Photo, Player, Round, Standing
-from game.moderation import decide
+from game.models import Player, Round, Standing
+from game.moderation import decide_photo
 from game.neighbourhoods import outline_svg
-from game.organisers import audit
 from game.photo_queue import QueuedPhoto, photo_queue
-from game.players import reissue_recovery
-from koppelkiek import realtime
 from koppelkiek.db import session as db_session
 from koppelkiek.identity import (
-    current_organiser,
+    acting_organiser,
     now,
     organiser_required,
     organiser_round,
 )
+from koppelkiek.outcomes import commit
 
 bp = Blueprint("moderate", __name__, url_prefix="/organise/rounds/<int:round_id>")
 
@@ -63,14 +61,6 @@ class BanForm(FlaskForm):
 class ActionForm(FlaskForm):
     pass
 
-
-
-def _player_in(rnd: Round, player_id: int) -> Player:
-    s = db_session()
-    player = s.get(Player, player_id)
-    if player is None or s.get(Standing, (rnd.id, player_id)) is None:
-        raise GameError("not_found", 404)
-    return player
 
 
 def _point(outline: dict[str, Any], photo: QueuedPhoto) -> tuple[float, float] | None:
@@ -108,10 +98,6 @@ def queue(round_id: int) -> Any:
 @organiser_required
 def decision(round_id: int, photo_id: int) -> Any:
     rnd = organiser_round(round_id)
-    s = db_session()
-    photo = s.get(Photo, photo_id)
-    if photo is None or photo.round_id != rnd.id:
-        raise GameError("not_found", 404)
     form = DecisionForm()
     if not form.validate_on_submit() or form.decision.data not in ("approve", "reject"):
         raise GameError("bad_request", 400)
@@ -119,12 +105,8 @@ def decision(round_id: int, photo_id: int) -> Any:
     if form.decision.data == "reject":
         chosen = form.reason.data if form.reason.data in REASONS else "other"
         reason = (form.note.data or "").strip() or str(REASONS[chosen])
-    events = decide(s, photo, form.decision.data, now(), reason)
-    photo.decided_by = current_organiser().id  # type: ignore[union-attr]
-    audit(s, current_organiser(), f"photo_{form.decision.data}", now(),
-          neighbourhood_id=rnd.neighbourhood_id, round=rnd.id, photo=photo.id, reason=reason)
-    s.commit()
-    realtime.publish(events)
+    photo = commit(decide_photo(db_session(), acting_organiser(), rnd, photo_id,
+                                form.decision.data, reason, now()))
     if request.accept_mimetypes.best == "application/json":
         return {"status": photo.status}
     return redirect(url_for("moderate.queue", round_id=rnd.id) + f"#photo-{photo.id}")
@@ -142,14 +124,6 @@ def players(round_id: int) -> Any:
                            new_code=session.pop("new_recovery", None))
 
 
-def _care(round_id: int, player_id: int, action: str, **detail: Any) -> tuple[Round, Player]:
-    rnd = organiser_round(round_id)
-    player = _player_in(rnd, player_id)
-    audit(db_session(), current_organiser(), action, now(),
-          neighbourhood_id=rnd.neighbourhood_id, round=rnd.id, player=player.id, **detail)
-    return rnd, player
-
-
 @bp.post("/players/<int:player_id>/rename")
 @organiser_required
 def rename_player(round_id: int, player_id: int) -> Any:
@@ -157,14 +131,8 @@ def rename_player(round_id: int, player_id: int) -> Any:
     if not form.validate_on_submit():
         raise GameError("display_name_invalid", 422)
     rnd = organiser_round(round_id)
-    player = _player_in(rnd, player_id)
-    old = player.display_name
-    events = rename(db_session(), player, form.display_name.data or "", now())
-    audit(db_session(), current_organiser(), "player_rename", now(),
-          neighbourhood_id=rnd.neighbourhood_id, round=rnd.id, player=player.id, old=old,
-          new=player.display_name)
-    db_session().commit()
-    realtime.publish(events)
+    commit(care.rename_player(db_session(), acting_organiser(), rnd, player_id,
+                         form.display_name.data or "", now()))
     flash(gettext("Renamed."))
     return redirect(url_for("moderate.players", round_id=rnd.id))
 
@@ -175,11 +143,9 @@ def ban_player(round_id: int, player_id: int) -> Any:
     form = BanForm()
     if not form.validate_on_submit():
         raise GameError("bad_request", 400)
-    rnd, player = _care(round_id, player_id, "player_ban",
-                        reverse_points=bool(form.reverse_points.data))
-    events = ban(db_session(), player, bool(form.reverse_points.data), now())
-    db_session().commit()
-    realtime.publish(events)
+    rnd = organiser_round(round_id)
+    commit(care.ban_player(db_session(), acting_organiser(), rnd, player_id,
+                      bool(form.reverse_points.data), now()))
     flash(gettext("Banned."))
     return redirect(url_for("moderate.players", round_id=rnd.id))
 
@@ -189,10 +155,8 @@ def ban_player(round_id: int, player_id: int) -> Any:
 def unban_player(round_id: int, player_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         raise GameError("bad_request", 400)
-    rnd, player = _care(round_id, player_id, "player_unban")
-    events = unban(db_session(), player, now())
-    db_session().commit()
-    realtime.publish(events)
+    rnd = organiser_round(round_id)
+    commit(care.unban_player(db_session(), acting_organiser(), rnd, player_id, now()))
     flash(gettext("Ban lifted."))
     return redirect(url_for("moderate.players", round_id=rnd.id))
 
@@ -202,9 +166,10 @@ def unban_player(round_id: int, player_id: int) -> Any:
 def new_recovery(round_id: int, player_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         raise GameError("bad_request", 400)
-    rnd, player = _care(round_id, player_id, "player_recovery_reissued")
-    code = reissue_recovery(db_session(), player)
-    db_session().commit()
+    rnd = organiser_round(round_id)
+    code = commit(care.new_recovery_code(db_session(), acting_organiser(), rnd, player_id, now()))
+    player = db_session().get(Player, player_id)
+    assert player is not None
     # Shown once to the organiser, who hands it over in person.
     session["new_recovery"] = {"name": player.display_name, "code": code}
     return redirect(url_for("moderate.players", round_id=rnd.id))
@@ -215,10 +180,8 @@ def new_recovery(round_id: int, player_id: int) -> Any:
 def erase_player(round_id: int, player_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         raise GameError("bad_request", 400)
-    rnd, player = _care(round_id, player_id, "player_erase")
-    events = erase(db_session(), player, now())
-    db_session().commit()
-    realtime.publish(events)
+    rnd = organiser_round(round_id)
+    commit(care.erase_player(db_session(), acting_organiser(), rnd, player_id, now()))
     flash(gettext("The player's data was deleted."))
     return redirect(url_for("moderate.players", round_id=rnd.id))
 
@@ -229,10 +192,6 @@ def purge(round_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         raise GameError("bad_request", 400)
     rnd = organiser_round(round_id)
-    events = purge_round_photos(db_session(), rnd, now())
-    audit(db_session(), current_organiser(), "round_purge", now(),
-          neighbourhood_id=rnd.neighbourhood_id, round=rnd.id, photos=len(events))
-    db_session().commit()
-    realtime.publish(events)
+    commit(care.purge_photos(db_session(), acting_organiser(), rnd, now()))
     flash(gettext("All photos of this round were deleted. The standings stay."))
     return redirect(url_for("organise.round_page", round_id=rnd.id))

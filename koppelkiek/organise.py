@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,11 +24,12 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from game.audit import audit_log
 from game.errors import GameError
-from game.ledger import lock, rescore
 from game.models import Neighbourhood, Organiser, Participation, Round
-from game.neighbourhoods import create_neighbourhood, outline_svg
-from game.organisers import audit, audit_log, authenticate
+from game.neighbourhoods import outline_svg
+from game.organisers import authenticate, sign_out_everywhere
+from game.organising import add_neighbourhood, add_round, edit_round, move_round
 from game.rounds import (
     BROWSER_ONLY_MODES,
     LEADERBOARD_MODES,
@@ -36,15 +37,12 @@ from game.rounds import (
     RULES,
     TRANSITIONS,
     RoundSpec,
-    apply_rules,
-    change_state,
-    create_round,
 )
-from game.standings import set_leaderboard
-from koppelkiek import limits, realtime
+from koppelkiek import limits
 from koppelkiek.db import session as db_session
 from koppelkiek.extensions import limiter
 from koppelkiek.identity import (
+    acting_organiser,
     current_organiser,
     log_in,
     log_out,
@@ -54,6 +52,7 @@ from koppelkiek.identity import (
     organiser_round,
 )
 from koppelkiek.messages import message
+from koppelkiek.outcomes import commit
 from koppelkiek.qr import public_url, svg
 from koppelkiek.redirects import same_site_path
 
@@ -128,9 +127,7 @@ def login_submit() -> Any:
 def logout() -> Any:
     organiser = current_organiser()
     if organiser is not None:
-        # Every copy of the session cookie stops working, not just this one.
-        organiser.session_version += 1
-        db_session().commit()
+        commit(sign_out_everywhere(organiser))
     log_out()
     return redirect(url_for("organise.login"))
 
@@ -176,16 +173,16 @@ def create_neighbourhood_submit() -> Any:
         ), 422
     upload = form.boundary.data
     s = db_session()
-    organiser = current_organiser()
+    actor = acting_organiser()
     try:
         if upload is None or not getattr(upload, "filename", ""):
             raise GameError("boundary_missing", 422)
         data = upload.read(5 * 1024 * 1024 + 1)
         if len(data) > 5 * 1024 * 1024:
             raise GameError("request_too_large", 413)
-        hood = create_neighbourhood(
-            s, name=form.name.data or "", boundary=data, timezone=form.timezone.data or "",
-            now=now(), organiser=organiser,
+        made = add_neighbourhood(
+            s, actor, name=form.name.data or "", boundary=data,
+            timezone=form.timezone.data or "", now=now(), manager=actor.organiser,
         )
     except GameError as exc:
         s.rollback()
@@ -193,8 +190,7 @@ def create_neighbourhood_submit() -> Any:
             "organise/neighbourhood_new.html", form=form,
             errors=[message(exc.code, exc.params)], error_code=exc.code,
         ), exc.status
-    audit(s, organiser, "neighbourhood_create", now(), neighbourhood_id=hood.id, name=hood.name)
-    s.commit()
+    hood = commit(made)
     flash(gettext("Neighbourhood saved. Check the outline below."))
     return redirect(url_for("organise.neighbourhood", slug=hood.slug))
 
@@ -226,6 +222,12 @@ def _local(value: datetime | None, tz: str) -> datetime:
     return value.replace(tzinfo=ZoneInfo(tz))
 
 
+def _spec(form: RoundForm, hood: Neighbourhood) -> RoundSpec:
+    """The name and times as typed; the game checks them (the times are the neighbourhood's)."""
+    return RoundSpec(form.name.data or "", _local(form.starts.data, hood.timezone),
+                     _local(form.ends.data, hood.timezone))
+
+
 def _rules_from(form: RoundForm) -> dict[str, object]:
     rules: dict[str, object] = {c: getattr(form, c).data for c, _, _ in RULES}
     rules["moderation_mode"] = form.moderation_mode.data
@@ -238,8 +240,6 @@ def _rules_from(form: RoundForm) -> dict[str, object]:
 @bp.post("/neighbourhoods/<slug>/rounds")
 @organiser_required
 def create_round_submit(slug: str) -> Any:
-    s = db_session()
-    organiser = current_organiser()
     hood = organiser_neighbourhood(slug)
     form = RoundForm()
     if not form.validate_on_submit():
@@ -247,14 +247,8 @@ def create_round_submit(slug: str) -> Any:
             "organise/neighbourhood.html", hood=hood, outline=outline_svg(hood.boundary_geojson),
             rounds=[], form=form, errors=_form_errors(form),
         ), 422
-    spec = RoundSpec(
-        form.name.data or "", _local(form.starts.data, hood.timezone),
-        _local(form.ends.data, hood.timezone),
-    )
-    rnd = create_round(s, hood, spec, now(), _rules_from(form))
-    audit(s, organiser, "round_create", now(), neighbourhood_id=hood.id, round=rnd.id,
-          name=rnd.name)
-    s.commit()
+    rnd = commit(add_round(db_session(), acting_organiser(), hood, _spec(form, hood), now(),
+                           _rules_from(form)))
     return redirect(url_for("organise.round_page", round_id=rnd.id))
 
 
@@ -275,33 +269,13 @@ def round_page(round_id: int) -> Any:
 @bp.post("/rounds/<int:round_id>/rules")
 @organiser_required
 def round_rules(round_id: int) -> Any:
-    s = db_session()
-    organiser = current_organiser()
     rnd = organiser_round(round_id)
     form = RoundForm()
     if not form.validate_on_submit():
         flash("; ".join(_form_errors(form)), "error")
         return redirect(url_for("organise.round_page", round_id=rnd.id)), 303
-    lock(s, rnd)  # photos scored meanwhile wait, then count under the new rules
-    tz = rnd.neighbourhood.timezone
-    starts, ends = _local(form.starts.data, tz), _local(form.ends.data, tz)
-    if ends <= starts:
-        raise GameError("round_ends_before_start", 422)
-    before = {c: getattr(rnd, c) for c, _, _ in RULES}
-    rnd.name = " ".join((form.name.data or rnd.name).split())[:120] or rnd.name
-    rnd.starts_at, rnd.ends_at = starts.astimezone(UTC), ends.astimezone(UTC)
-    rules = _rules_from(form)
-    board_mode = str(rules.pop("leaderboard"))
-    apply_rules(rnd, rules)
-    after = {c: getattr(rnd, c) for c, _, _ in RULES}
-    # New numbers apply to photos already taken, by compensating entries: the ledger stays true.
-    events = rescore(s, rnd, now(), kind="rules_changed")
-    events += set_leaderboard(s, rnd, board_mode, now())
-    audit(s, organiser, "round_rules", now(), neighbourhood_id=rnd.neighbourhood_id,
-          round=rnd.id, leaderboard=board_mode,
-          changed={k: [before[k], after[k]] for k in after if before[k] != after[k]})
-    s.commit()
-    realtime.publish(events)
+    commit(edit_round(db_session(), acting_organiser(), rnd, _spec(form, rnd.neighbourhood),
+                      _rules_from(form), now()))
     flash(gettext("Round saved."))
     return redirect(url_for("organise.round_page", round_id=rnd.id))
 
@@ -309,17 +283,11 @@ def round_rules(round_id: int) -> Any:
 @bp.post("/rounds/<int:round_id>/state")
 @organiser_required
 def round_state(round_id: int) -> Any:
-    s = db_session()
-    organiser = current_organiser()
     rnd = organiser_round(round_id)
     form = ActionForm()
     if not form.validate_on_submit():
         raise GameError("bad_request", 400)
-    event = change_state(s, rnd, form.action.data or "", now())
-    audit(s, organiser, f"round_{form.action.data}", now(),
-          neighbourhood_id=rnd.neighbourhood_id, round=rnd.id)
-    s.commit()
-    realtime.publish([event])
+    commit(move_round(db_session(), acting_organiser(), rnd, form.action.data or "", now()))
     return redirect(url_for("organise.round_page", round_id=rnd.id))
 
 

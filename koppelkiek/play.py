@@ -12,13 +12,15 @@ from wtforms.validators import Length, Optional
 from game.errors import GameError
 from game.models import Round
 from game.photos import awaiting_consent, my_meetings
-from game.players import current_round, enter_round, join, recover
+from game.players import current_round
+from game.playing import enter, join_round, new_phone
 from game.rounds import by_join_code, can_join
-from koppelkiek import limits, realtime
+from koppelkiek import limits
 from koppelkiek.db import session as db_session
 from koppelkiek.extensions import limiter
 from koppelkiek.identity import current_player, now, set_player_cookie
 from koppelkiek.language import select_locale
+from koppelkiek.outcomes import commit
 from koppelkiek.qr import public_url
 from koppelkiek.redirects import same_site_path
 
@@ -66,9 +68,7 @@ def join_page(join_code: str) -> Any:
     player = current_player()
     then = same_site_path(request.args.get("then"))
     if player is not None and player.neighbourhood_id == rnd.neighbourhood_id:
-        events = enter_round(s, player, rnd, now())
-        s.commit()
-        realtime.publish(events)
+        commit(enter(s, player, rnd, now()))
         return redirect(then or url_for("play.player_page"))
     can_join(rnd)  # say so before someone types a name for nothing
     return render_template("join.html", rnd=rnd, form=JoinForm(), then=then)
@@ -86,9 +86,9 @@ def join_submit(join_code: str) -> Any:
     if not form.validate_on_submit():
         raise GameError("bad_request", 400)
     try:
-        joined = join(
-            s, rnd, display_name=form.display_name.data, team=form.team.data,
-            now=now(), language=select_locale(), device=current_player(),
+        joining = join_round(
+            s, current_player(), rnd, display_name=form.display_name.data, team=form.team.data,
+            language=select_locale(), now=now(),
         )
     except GameError as exc:
         if exc.code == "already_joined":
@@ -99,8 +99,7 @@ def join_submit(join_code: str) -> Any:
                 "join.html", rnd=rnd, form=form, then=then, error=exc.code, params=exc.params
             ), exc.status
         raise
-    s.commit()
-    realtime.publish(joined.events)
+    joined = commit(joining)
     session["fresh_recovery"] = joined.recovery_code
     response = redirect(url_for("play.welcome", then=then) if then else url_for("play.welcome"))
     return set_player_cookie(response, joined.token)
@@ -159,10 +158,9 @@ def recover_submit() -> Any:
     form = RecoverForm()
     if not form.validate_on_submit():
         raise GameError("bad_request", 400)
-    s = db_session()
     try:
-        _player, token = recover(s, form.recovery_code.data or "")
+        recovering = new_phone(db_session(), form.recovery_code.data or "")
     except GameError as exc:
         return render_template("recover.html", form=form, error=exc.code), exc.status
-    s.commit()
+    _player, token = commit(recovering)
     return set_player_cookie(redirect(url_for("play.player_page")), token)

@@ -64,7 +64,7 @@ class PacedInput:
 
     The clock starts at the first read, so a view's checks before reading cost the phone
     nothing. Only the greenlet of this request waits on it; it holds no database connection
-    (photos.upload reads its body only after giving its connection back).
+    (api.photos.upload reads its body only after giving its connection back).
     """
 
     def __init__(self, stream: Any, pace: Pace, environ: dict[str, Any]) -> None:

@@ -1,11 +1,11 @@
-"""Story spots: the console pages to add, import and delete them, and the players' list."""
+"""Story spots: the console pages to add, import and delete them (the players' list:
+api/spots.py)."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -15,29 +15,25 @@ from wtforms.validators import Length
 from game.errors import GameError
 from game.models import Neighbourhood, Round, StorySpot
 from game.neighbourhoods import M_PER_DEG, outline_svg
-from game.organisers import audit
-from game.players import current_round
 from game.spots import (
     DEFAULT_RADIUS_M,
-    add_spot,
-    delete_spot,
     excerpt,
-    import_spots,
     list_spots,
-    rescore_rounds,
+    new_spot,
+    remove_spot,
     round_spots,
-    spots_near,
+    spots_from_file,
 )
-from koppelkiek import realtime
 from koppelkiek.db import session as db_session
 from koppelkiek.identity import (
-    current_organiser,
+    acting_organiser,
     now,
     organiser_neighbourhood,
     organiser_required,
-    require_player,
 )
+from koppelkiek.inputs import number
 from koppelkiek.messages import message
+from koppelkiek.outcomes import commit
 from scoring import DEFAULT_SPOT_BONUS
 
 bp = Blueprint("spots", __name__)
@@ -60,17 +56,6 @@ class ImportForm(FlaskForm):
 
 class DeleteForm(FlaskForm):
     pass
-
-
-def _number(text: str | None, code: str, **params: object) -> float:
-    """A number as typed, with a decimal comma or point; else the field's own refusal."""
-    try:
-        value = float((text or "").strip().replace(",", "."))
-    except ValueError:
-        raise GameError(code, 422, **params) from None
-    if not math.isfinite(value):
-        raise GameError(code, 422, **params)
-    return value
 
 
 def refusal_text(exc: GameError) -> str:
@@ -122,21 +107,18 @@ def add(slug: str) -> Any:
         errors = [f"{name}: {', '.join(errs)}" for name, errs in form.errors.items()]
         return _page(hood, form, errors, 422)
     try:
-        spot = add_spot(
-            s, hood, form.name.data or "", form.story.data or "",
-            _number(form.lat.data, "spot_coordinates_invalid"),
-            _number(form.lon.data, "spot_coordinates_invalid"),
-            _number(form.radius_m.data, "spot_radius_out_of_range", low=5, high=500),
-            _number(form.bonus.data, "spot_bonus_out_of_range", low=0, high=100),
+        added = new_spot(
+            s, acting_organiser(), hood, form.name.data or "", form.story.data or "",
+            number(form.lat.data, "spot_coordinates_invalid"),
+            number(form.lon.data, "spot_coordinates_invalid"),
+            number(form.radius_m.data, "spot_radius_out_of_range", low=5, high=500),
+            number(form.bonus.data, "spot_bonus_out_of_range", low=0, high=100),
+            now(),
         )
     except GameError as exc:
         s.rollback()
         return _page(hood, form, [refusal_text(exc)], exc.status)
-    events = rescore_rounds(s, hood, now())
-    audit(s, current_organiser(), "spot_add", now(), neighbourhood_id=hood.id, spot=spot.id,
-          name=spot.name, lat=spot.lat, lon=spot.lon, radius_m=spot.radius_m, bonus=spot.bonus)
-    s.commit()
-    realtime.publish(events)
+    commit(added)
     flash(gettext("Story spot saved."))
     return redirect(url_for("spots.page", slug=hood.slug))
 
@@ -156,16 +138,12 @@ def import_file(slug: str) -> Any:
         data = upload.read(IMPORT_MAX_BYTES + 1)
         if len(data) > IMPORT_MAX_BYTES:
             raise GameError("request_too_large", 413)
-        added = import_spots(s, hood, data)
+        imported = spots_from_file(s, acting_organiser(), hood, data,
+                                   str(getattr(upload, "filename", "")), now())
     except GameError as exc:
         s.rollback()
         return _page(hood, errors=[refusal_text(exc)], status=exc.status)
-    events = rescore_rounds(s, hood, now())
-    audit(s, current_organiser(), "spot_import", now(), neighbourhood_id=hood.id,
-          count=len(added), spots=[spot.id for spot in added],
-          filename=str(getattr(upload, "filename", ""))[:120])
-    s.commit()
-    realtime.publish(events)
+    added = commit(imported)
     flash(gettext("Story spots imported: %(count)s.", count=len(added)))
     return redirect(url_for("spots.page", slug=hood.slug))
 
@@ -173,35 +151,12 @@ def import_file(slug: str) -> Any:
 @bp.post("/organise/neighbourhoods/<slug>/spots/<int:spot_id>/delete")
 @organiser_required
 def delete(slug: str, spot_id: int) -> Any:
-    s = db_session()
     hood = organiser_neighbourhood(slug)
     if not DeleteForm().validate_on_submit():
         raise GameError("bad_request", 400)
-    spot = delete_spot(s, hood, spot_id)
-    events = rescore_rounds(s, hood, now())
-    audit(s, current_organiser(), "spot_delete", now(), neighbourhood_id=hood.id, spot=spot_id,
-          name=spot.name)
-    s.commit()
-    realtime.publish(events)
+    commit(remove_spot(db_session(), acting_organiser(), hood, spot_id, now()))
     flash(gettext("Story spot deleted."))
     return redirect(url_for("spots.page", slug=hood.slug))
-
-
-def _position() -> tuple[float, float] | None:
-    """The `lat` and `lon` query parameters: both or neither, and on the globe."""
-    lat, lon = request.args.get("lat"), request.args.get("lon")
-    if lat is None and lon is None:
-        return None
-    values = []
-    for name, text, limit in (("lat", lat, 90.0), ("lon", lon, 180.0)):
-        try:
-            value = float(text or "")
-        except ValueError:
-            raise GameError("field_invalid", 422, field=name) from None
-        if not (math.isfinite(value) and -limit <= value <= limit):
-            raise GameError("field_invalid", 422, field=name)
-        values.append(value)
-    return values[0], values[1]
 
 
 def spot_json(spot: StorySpot, distance: float | None = None) -> dict[str, Any]:
@@ -219,21 +174,6 @@ def spot_json(spot: StorySpot, distance: float | None = None) -> dict[str, Any]:
         item["distance_m"] = round(distance)
         item["inside"] = distance <= spot.radius_m
     return item
-
-
-@bp.get("/api/v1/spots")
-def api_spots() -> Any:
-    """The spots of the player's current round; with lat and lon, nearest first with distances."""
-    player = require_player()
-    s = db_session()
-    rnd = current_round(s, player)
-    spots = round_spots(s, rnd) if rnd else []
-    here = _position()
-    if here is None:
-        items = [spot_json(spot) for spot in spots]
-    else:
-        items = [spot_json(near.spot, near.distance_m) for near in spots_near(spots, *here)]
-    return jsonify(round_id=rnd.id if rnd else None, spots=items)
 
 
 @bp.app_context_processor

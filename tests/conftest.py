@@ -22,6 +22,7 @@ from game.models import Base
 from game.neighbourhoods import create_neighbourhood
 from game.organisers import create_organiser
 from game.rounds import RoundSpec, change_state, create_round
+from game.standings import set_leaderboard
 from koppelkiek import create_app
 from koppelkiek.db import db, upgrade
 from koppelkiek.extensions import limiter
@@ -169,8 +170,11 @@ class World:
             org = create_organiser(s, self.organiser_email, self.organiser_password, now)
             hood = create_neighbourhood(s, name="Hoograven", boundary=json.dumps(boundary),
                                         now=now, organiser=org, timezone=timezone)
+            board_mode = rules.pop("leaderboard", None)
             rnd = create_round(s, hood, RoundSpec("Zomerronde", now - timedelta(minutes=10),
                                                   now + timedelta(hours=3)), now, rules)
+            if board_mode:  # only this path keeps a frozen board
+                set_leaderboard(s, rnd, board_mode, now)
             if state in ("live", "paused", "ended"):
                 change_state(s, rnd, "start", now)
             if state in ("paused",):

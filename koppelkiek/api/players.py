@@ -1,58 +1,35 @@
-"""The JSON API under /api/v1; the pages use it too."""
+"""A player's own calls: join, me (and forget me), pairing codes and meetings."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, jsonify, request, session, url_for
+from flask import jsonify, session, url_for
 
-from game.care import erase, my_data
+from game.care import my_data
 from game.codes import normalise
 from game.errors import GameError
-from game.meetings import claim
 from game.models import Meeting, Player
-from game.pairing import fix_from, issue_code
-from game.players import current_round, join
+from game.players import current_round
+from game.playing import forget_me, join_round, meet, show_code
 from game.rounds import by_join_code
 from game.standings import standing_of
 from game.values import LeaderboardMode
 from koppelkiek import limits, realtime
+from koppelkiek.api.v1 import bp
 from koppelkiek.db import session as db_session
 from koppelkiek.extensions import limiter
 from koppelkiek.identity import (
     PLAYER_COOKIE,
-    check_api_csrf,
     current_player,
     now,
     require_player,
 )
+from koppelkiek.inputs import body, fix, text_field
 from koppelkiek.language import select_locale
+from koppelkiek.outcomes import commit
 from koppelkiek.qr import public_url
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-bp.before_request(check_api_csrf)
-
-
-def body() -> dict[str, Any]:
-    """The JSON object sent, or the form fields; anything else is a 400."""
-    if request.is_json:
-        data = request.get_json(silent=True)
-        if not isinstance(data, dict):
-            raise GameError("invalid_json", 400)
-        return data
-    return request.form.to_dict()
-
-
-def text_field(data: dict[str, Any], name: str, required: bool = True) -> str | None:
-    value = data.get(name)
-    if value is None or value == "":
-        if required:
-            raise GameError("field_invalid", 422, field=name)
-        return None
-    if not isinstance(value, str):
-        raise GameError("field_invalid", 422, field=name)
-    return value
 
 
 def player_json(player: Player) -> dict[str, Any]:
@@ -78,17 +55,16 @@ def api_join() -> Any:
     if rnd is None:
         raise GameError("join_code_unknown", 404)
     try:
-        joined = join(
-            s, rnd, display_name=text_field(data, "display_name", required=False),
-            team=text_field(data, "team", required=False), now=now(), language=select_locale(),
-            device=current_player(),
+        joining = join_round(
+            s, current_player(), rnd, display_name=text_field(data, "display_name",
+                                                              required=False),
+            team=text_field(data, "team", required=False), language=select_locale(), now=now(),
         )
     except GameError as exc:
         if exc.code == "already_joined":
             exc.params["url"] = public_url(url_for("play.player_page"))
         raise
-    s.commit()
-    realtime.publish(joined.events)
+    joined = commit(joining)
     return jsonify(
         player=player_json(joined.player), token=joined.token, recovery_code=joined.recovery_code
     ), 201
@@ -112,11 +88,7 @@ def api_me() -> Any:
 @bp.delete("/me")
 def api_forget_me() -> Any:
     """Delete my data: photos go, name becomes 'Oud-speler'; partners keep their points."""
-    player = require_player()
-    s = db_session()
-    events = erase(s, player, now())
-    s.commit()
-    realtime.publish(events)
+    commit(forget_me(db_session(), require_player(), now()))
     response = jsonify(erased=True)
     response.delete_cookie(PLAYER_COOKIE)
     return response
@@ -130,10 +102,6 @@ def api_my_data() -> Any:
     return response
 
 
-def _fix(data: dict[str, Any]) -> Any:
-    return fix_from(data.get("lat"), data.get("lon"), data.get("accuracy"))
-
-
 @bp.post("/pairing-codes")
 @limiter.limit(limits.PAIRING_CODES_PER_PLAYER, key_func=limits.by_player)
 def api_pairing_code() -> Any:
@@ -142,8 +110,7 @@ def api_pairing_code() -> Any:
     rnd = current_round(s, player)
     if rnd is None:
         raise GameError("not_in_round", 403)
-    pairing = issue_code(s, player, rnd, now(), _fix(body()))
-    s.commit()
+    pairing = commit(show_code(s, player, rnd, now(), fix(body())))
     return jsonify(
         code=pairing.code,
         url=public_url(url_for("meet.scanned", code=pairing.code)),
@@ -165,8 +132,5 @@ def api_claim() -> Any:
     started_at = None
     if normalise(code) in seen:
         started_at = datetime.fromtimestamp(seen[normalise(code)], UTC)
-    s = db_session()
-    result = claim(s, player, code, now(), _fix(data), started_at=started_at)
-    s.commit()
-    realtime.publish(result.events)
+    result = commit(meet(db_session(), player, code, now(), fix(data), started_at))
     return jsonify(meeting=meeting_json(result.meeting, player)), 201 if result.created else 200
