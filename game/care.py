@@ -140,7 +140,7 @@ def erase(session: Session, player: Player, now: datetime) -> list[Event]:
 def purge_round_photos(session: Session, rnd: Round, now: datetime) -> list[Event]:
     """After an ended round: all its images go; standings and the ledger stay."""
     if rnd.state != "ended":
-        raise GameError("round_not_ended", 409)
+        raise GameError("round_not_ended")
     photos = list(session.scalars(select(Photo).where(Photo.round_id == rnd.id,
                                                       Photo.purged_at.is_(None))))
     return _drop_images(session, photos, now)

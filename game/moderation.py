@@ -20,7 +20,7 @@ def decide(session: Session, photo: Photo, decision: str, now: datetime,
            reason: str | None = None) -> list[Event]:
     """Approve or reject (or undo either by deciding again); the ledger follows by replay."""
     if decision not in DECISIONS:
-        raise GameError("bad_request", 400)
+        raise GameError("bad_request")
     status = DECISIONS[decision]
     rnd = session.get(Round, photo.round_id)
     assert rnd is not None

@@ -54,18 +54,18 @@ def clean_name(raw: str | None, *, limit: int, code: str) -> str:
     for i, ch in enumerate(text):
         if ch in JOINERS:
             if not _joiner_fits(text, i):
-                raise GameError(code, 422, reason="invisible")
+                raise GameError(code, reason="invisible")
         elif ch in EMOJI_STYLE and i > 0 and unicodedata.category(text[i - 1]) == "So":
             continue  # "❤️": the symbol drawn as an emoji
         elif _INVISIBLE.match(ch):
-            raise GameError(code, 422, reason="invisible")
+            raise GameError(code, reason="invisible")
         elif unicodedata.category(ch).startswith("C"):
-            raise GameError(code, 422, reason="control")
+            raise GameError(code, reason="control")
     text = " ".join(text.split())
     if not 1 <= len(text) <= limit:
-        raise GameError(code, 422, reason="length", limit=limit)
+        raise GameError(code, reason="length", limit=limit)
     if not _VISIBLE.search(text):
-        raise GameError(code, 422, reason="invisible")
+        raise GameError(code, reason="invisible")
     return text
 
 

@@ -26,7 +26,7 @@ M_PER_DEG = 111_320.0
 
 
 def _bad(code: str, **params: object) -> GameError:
-    return GameError(code, 422, **params)
+    return GameError(code, **params)
 
 
 def _geometry(doc: object) -> dict[str, object]:

@@ -77,11 +77,11 @@ def next_seq(session: Session, round_id: int, kind: str, now: datetime,
 
 def _check_times(starts_at: datetime, ends_at: datetime) -> None:
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
-        raise GameError("round_times_invalid", 422)
+        raise GameError("round_times_invalid")
     if ends_at <= starts_at:
-        raise GameError("round_ends_before_start", 422)
+        raise GameError("round_ends_before_start")
     if (ends_at - starts_at).days > 31:
-        raise GameError("round_too_long", 422)
+        raise GameError("round_too_long")
 
 
 def apply_rules(rnd: Round, rules: dict[str, object]) -> None:
@@ -89,19 +89,19 @@ def apply_rules(rnd: Round, rules: dict[str, object]) -> None:
         if column in rules and rules[column] is not None:
             value = rules[column]
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-                raise GameError("rule_out_of_range", 422, rule=column, low=low, high=high)
+                raise GameError("rule_out_of_range", rule=column, low=low, high=high)
             setattr(rnd, column, value)
     if rules.get("moderation_mode") is not None:
         if rules["moderation_mode"] not in MODERATION_MODES:
-            raise GameError("rule_out_of_range", 422, rule="moderation_mode", low=0, high=0)
+            raise GameError("rule_out_of_range", rule="moderation_mode", low=0, high=0)
         rnd.moderation_mode = str(rules["moderation_mode"])
     if rules.get("browser_only_photos") is not None:
         if rules["browser_only_photos"] not in BROWSER_ONLY_MODES:
-            raise GameError("rule_out_of_range", 422, rule="browser_only_photos", low=0, high=0)
+            raise GameError("rule_out_of_range", rule="browser_only_photos", low=0, high=0)
         rnd.browser_only_photos = str(rules["browser_only_photos"])
     if rules.get("leaderboard") is not None:
         if rules["leaderboard"] not in LEADERBOARD_MODES:
-            raise GameError("rule_out_of_range", 422, rule="leaderboard", low=0, high=0)
+            raise GameError("rule_out_of_range", rule="leaderboard", low=0, high=0)
         rnd.leaderboard = str(rules["leaderboard"])
     if rules.get("require_location") is not None:
         rnd.require_location = bool(rules["require_location"])
@@ -116,7 +116,7 @@ def create_round(
 ) -> Round:
     name = " ".join((spec.name or "").split())
     if not 1 <= len(name) <= 120:
-        raise GameError("round_name_invalid", 422)
+        raise GameError("round_name_invalid")
     _check_times(spec.starts_at, spec.ends_at)
     code = new_code(JOIN_CODE_LENGTH)
     while session.scalar(select(Round.id).where(Round.join_code == code)):
@@ -139,10 +139,10 @@ def create_round(
 
 def change_state(session: Session, rnd: Round, action: str, now: datetime) -> RoundChanged:
     if action not in TRANSITIONS:
-        raise GameError("round_action_unknown", 400)
+        raise GameError("round_action_unknown")
     allowed, target = TRANSITIONS[action]
     if rnd.state not in allowed:
-        raise GameError("round_state_conflict", 409, state=rnd.state, action=action)
+        raise GameError("round_state_conflict", state=rnd.state, action=action)
     rnd.state = target
     session.flush()
     seq = next_seq(session, rnd.id, f"round_{action}", now)
@@ -156,9 +156,9 @@ def is_playing(rnd: Round, now: datetime) -> bool:
 
 def can_join(rnd: Round) -> None:
     if rnd.state == "draft":
-        raise GameError("round_not_open", 409)
+        raise GameError("round_not_open")
     if rnd.state == "ended":
-        raise GameError("round_ended", 409)
+        raise GameError("round_ended")
 
 
 def by_join_code(session: Session, typed: str) -> Round | None:

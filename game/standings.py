@@ -133,7 +133,7 @@ def set_leaderboard(session: Session, rnd: Round, mode: str, now: datetime) -> l
     if mode == rnd.leaderboard:
         return []
     if mode not in LEADERBOARD_MODES:
-        raise GameError("rule_out_of_range", 422, rule="leaderboard", low=0, high=0)
+        raise GameError("rule_out_of_range", rule="leaderboard", low=0, high=0)
     if mode == "frozen":
         frozen = board(session, rnd)
         rnd.frozen_board = json.dumps({"standings": frozen["standings"],

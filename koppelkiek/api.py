@@ -19,6 +19,7 @@ from game.standings import of_player
 from koppelkiek import limits, realtime
 from koppelkiek.board import full_board
 from koppelkiek.db import session as db_session
+from koppelkiek.errors import Refusal
 from koppelkiek.extensions import limiter
 from koppelkiek.identity import (
     PLAYER_COOKIE,
@@ -39,7 +40,7 @@ def body() -> dict[str, Any]:
     if request.is_json:
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
-            raise GameError("invalid_json", 400)
+            raise Refusal("invalid_json")
         return data
     return request.form.to_dict()
 
@@ -48,10 +49,10 @@ def text_field(data: dict[str, Any], name: str, required: bool = True) -> str | 
     value = data.get(name)
     if value is None or value == "":
         if required:
-            raise GameError("field_invalid", 422, field=name)
+            raise Refusal("field_invalid", field=name)
         return None
     if not isinstance(value, str):
-        raise GameError("field_invalid", 422, field=name)
+        raise Refusal("field_invalid", field=name)
     return value
 
 
@@ -76,7 +77,7 @@ def api_join() -> Any:
     s = db_session()
     rnd = by_join_code(s, text_field(data, "join_code") or "")
     if rnd is None:
-        raise GameError("join_code_unknown", 404)
+        raise Refusal("join_code_unknown")
     try:
         joined = join(
             s, rnd, display_name=text_field(data, "display_name", required=False),
@@ -141,7 +142,7 @@ def api_pairing_code() -> Any:
     s = db_session()
     rnd = current_round(s, player)
     if rnd is None:
-        raise GameError("not_in_round", 403)
+        raise Refusal("not_in_round")
     pairing = issue_code(s, player, rnd, now(), _fix(body()))
     s.commit()
     return jsonify(

@@ -9,12 +9,12 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, url_for
 from sqlalchemy import select
 
-from game.errors import GameError
 from game.models import Meeting, Photo, PhotoImage, Player, Round
 from game.organisers import manages
 from game.spots import excerpt, spot_of_photo
 from game.standings import BoardCache, board, may_see_round, public_board
 from koppelkiek.db import session as db_session
+from koppelkiek.errors import Refusal
 from koppelkiek.identity import current_organiser, current_player
 
 bp = Blueprint("board", __name__, url_prefix="/api/v1/rounds")
@@ -60,7 +60,7 @@ def visible_round(round_id: int) -> Round:
     s = db_session()
     rnd = s.get(Round, round_id)
     if rnd is None or not may_see_round(s, rnd, current_player(), current_organiser()):
-        raise GameError("not_found", 404)
+        raise Refusal("not_found")
     return rnd
 
 

@@ -32,6 +32,7 @@ from gevent.event import Event
 from gevent.threadpool import ThreadPool
 
 from game.errors import GameError
+from koppelkiek.errors import Refusal
 from uploads import Intake, IntakeError, take_in
 from uploads.worker import read_frame, write_frame_from
 
@@ -88,7 +89,7 @@ class Darkroom:
         return self._developing >= self._size and len(self._waiting) >= self.queue
 
     def busy(self, wait_seconds: float) -> GameError:
-        return GameError("busy", 503, retry_after=max(1, round(wait_seconds)))
+        return Refusal("busy", retry_after=max(1, round(wait_seconds)))
 
     # The waiting line. Under gevent all of this runs between two yields: no lock needed.
     def _enter(self, owner: int, wait_seconds: float) -> None:

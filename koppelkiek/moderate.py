@@ -14,7 +14,6 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from game.care import ban, erase, purge_round_photos, rename, unban
-from game.errors import GameError
 from game.models import Meeting, Photo, Player, Round, Standing
 from game.moderation import decide
 from game.neighbourhoods import outline_svg
@@ -22,6 +21,7 @@ from game.organisers import audit
 from game.players import reissue_recovery
 from koppelkiek import realtime
 from koppelkiek.db import session as db_session
+from koppelkiek.errors import Refusal
 from koppelkiek.identity import (
     current_organiser,
     now,
@@ -68,7 +68,7 @@ def _player_in(rnd: Round, player_id: int) -> Player:
     s = db_session()
     player = s.get(Player, player_id)
     if player is None or s.get(Standing, (rnd.id, player_id)) is None:
-        raise GameError("not_found", 404)
+        raise Refusal("not_found")
     return player
 
 
@@ -118,10 +118,10 @@ def decision(round_id: int, photo_id: int) -> Any:
     s = db_session()
     photo = s.get(Photo, photo_id)
     if photo is None or photo.round_id != rnd.id:
-        raise GameError("not_found", 404)
+        raise Refusal("not_found")
     form = DecisionForm()
     if not form.validate_on_submit() or form.decision.data not in ("approve", "reject"):
-        raise GameError("bad_request", 400)
+        raise Refusal("bad_request")
     reason = None
     if form.decision.data == "reject":
         chosen = form.reason.data if form.reason.data in REASONS else "other"
@@ -162,7 +162,7 @@ def _care(round_id: int, player_id: int, action: str, **detail: Any) -> tuple[Ro
 def rename_player(round_id: int, player_id: int) -> Any:
     form = RenameForm()
     if not form.validate_on_submit():
-        raise GameError("display_name_invalid", 422)
+        raise Refusal("display_name_invalid")
     rnd = organiser_round(round_id)
     player = _player_in(rnd, player_id)
     old = player.display_name
@@ -181,7 +181,7 @@ def rename_player(round_id: int, player_id: int) -> Any:
 def ban_player(round_id: int, player_id: int) -> Any:
     form = BanForm()
     if not form.validate_on_submit():
-        raise GameError("bad_request", 400)
+        raise Refusal("bad_request")
     rnd, player = _care(round_id, player_id, "player_ban",
                         reverse_points=bool(form.reverse_points.data))
     events = ban(db_session(), player, bool(form.reverse_points.data), now())
@@ -195,7 +195,7 @@ def ban_player(round_id: int, player_id: int) -> Any:
 @organiser_required
 def unban_player(round_id: int, player_id: int) -> Any:
     if not ActionForm().validate_on_submit():
-        raise GameError("bad_request", 400)
+        raise Refusal("bad_request")
     rnd, player = _care(round_id, player_id, "player_unban")
     events = unban(db_session(), player, now())
     db_session().commit()
@@ -208,7 +208,7 @@ def unban_player(round_id: int, player_id: int) -> Any:
 @organiser_required
 def new_recovery(round_id: int, player_id: int) -> Any:
     if not ActionForm().validate_on_submit():
-        raise GameError("bad_request", 400)
+        raise Refusal("bad_request")
     rnd, player = _care(round_id, player_id, "player_recovery_reissued")
     code = reissue_recovery(db_session(), player)
     db_session().commit()
@@ -221,7 +221,7 @@ def new_recovery(round_id: int, player_id: int) -> Any:
 @organiser_required
 def erase_player(round_id: int, player_id: int) -> Any:
     if not ActionForm().validate_on_submit():
-        raise GameError("bad_request", 400)
+        raise Refusal("bad_request")
     rnd, player = _care(round_id, player_id, "player_erase")
     events = erase(db_session(), player, now())
     db_session().commit()
@@ -234,7 +234,7 @@ def erase_player(round_id: int, player_id: int) -> Any:
 @organiser_required
 def purge(round_id: int) -> Any:
     if not ActionForm().validate_on_submit():
-        raise GameError("bad_request", 400)
+        raise Refusal("bad_request")
     rnd = organiser_round(round_id)
     events = purge_round_photos(db_session(), rnd, now())
     audit(db_session(), current_organiser(), "round_purge", now(),

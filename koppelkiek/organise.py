@@ -43,6 +43,7 @@ from game.rounds import (
 from game.standings import set_leaderboard
 from koppelkiek import limits, realtime
 from koppelkiek.db import session as db_session
+from koppelkiek.errors import Refusal, status_of
 from koppelkiek.extensions import limiter
 from koppelkiek.identity import (
     current_organiser,
@@ -179,10 +180,10 @@ def create_neighbourhood_submit() -> Any:
     organiser = current_organiser()
     try:
         if upload is None or not getattr(upload, "filename", ""):
-            raise GameError("boundary_missing", 422)
+            raise Refusal("boundary_missing")
         data = upload.read(5 * 1024 * 1024 + 1)
         if len(data) > 5 * 1024 * 1024:
-            raise GameError("request_too_large", 413)
+            raise Refusal("request_too_large")
         hood = create_neighbourhood(
             s, name=form.name.data or "", boundary=data, timezone=form.timezone.data or "",
             now=now(), organiser=organiser,
@@ -192,7 +193,7 @@ def create_neighbourhood_submit() -> Any:
         return render_template(
             "organise/neighbourhood_new.html", form=form,
             errors=[message(exc.code, exc.params)], error_code=exc.code,
-        ), exc.status
+        ), status_of(exc)
     audit(s, organiser, "neighbourhood_create", now(), neighbourhood_id=hood.id, name=hood.name)
     s.commit()
     flash(gettext("Neighbourhood saved. Check the outline below."))
@@ -222,7 +223,7 @@ def _round_form(hood: Neighbourhood, rnd: Round | None = None) -> RoundForm:
 
 def _local(value: datetime | None, tz: str) -> datetime:
     if value is None:
-        raise GameError("round_times_invalid", 422)
+        raise Refusal("round_times_invalid")
     return value.replace(tzinfo=ZoneInfo(tz))
 
 
@@ -286,7 +287,7 @@ def round_rules(round_id: int) -> Any:
     tz = rnd.neighbourhood.timezone
     starts, ends = _local(form.starts.data, tz), _local(form.ends.data, tz)
     if ends <= starts:
-        raise GameError("round_ends_before_start", 422)
+        raise Refusal("round_ends_before_start")
     before = {c: getattr(rnd, c) for c, _, _ in RULES}
     rnd.name = " ".join((form.name.data or rnd.name).split())[:120] or rnd.name
     rnd.starts_at, rnd.ends_at = starts.astimezone(UTC), ends.astimezone(UTC)
@@ -314,7 +315,7 @@ def round_state(round_id: int) -> Any:
     rnd = organiser_round(round_id)
     form = ActionForm()
     if not form.validate_on_submit():
-        raise GameError("bad_request", 400)
+        raise Refusal("bad_request")
     event = change_state(s, rnd, form.action.data or "", now())
     audit(s, organiser, f"round_{form.action.data}", now(),
           neighbourhood_id=rnd.neighbourhood_id, round=rnd.id)

@@ -30,6 +30,7 @@ from game.spots import (
 )
 from koppelkiek import realtime
 from koppelkiek.db import session as db_session
+from koppelkiek.errors import Refusal, status_of
 from koppelkiek.identity import (
     current_organiser,
     now,
@@ -67,9 +68,9 @@ def _number(text: str | None, code: str, **params: object) -> float:
     try:
         value = float((text or "").strip().replace(",", "."))
     except ValueError:
-        raise GameError(code, 422, **params) from None
+        raise Refusal(code, **params) from None
     if not math.isfinite(value):
-        raise GameError(code, 422, **params)
+        raise Refusal(code, **params)
     return value
 
 
@@ -131,7 +132,7 @@ def add(slug: str) -> Any:
         )
     except GameError as exc:
         s.rollback()
-        return _page(hood, form, [refusal_text(exc)], exc.status)
+        return _page(hood, form, [refusal_text(exc)], status_of(exc))
     events = rescore_rounds(s, hood, now())
     audit(s, current_organiser(), "spot_add", now(), neighbourhood_id=hood.id, spot=spot.id,
           name=spot.name, lat=spot.lat, lon=spot.lon, radius_m=spot.radius_m, bonus=spot.bonus)
@@ -148,18 +149,18 @@ def import_file(slug: str) -> Any:
     hood = organiser_neighbourhood(slug)
     form = ImportForm()
     if not form.validate_on_submit():
-        raise GameError("bad_request", 400)
+        raise Refusal("bad_request")
     upload = form.geojson.data
     try:
         if upload is None or not getattr(upload, "filename", ""):
-            raise GameError("spot_import_missing", 422)
+            raise Refusal("spot_import_missing")
         data = upload.read(IMPORT_MAX_BYTES + 1)
         if len(data) > IMPORT_MAX_BYTES:
-            raise GameError("request_too_large", 413)
+            raise Refusal("request_too_large")
         added = import_spots(s, hood, data)
     except GameError as exc:
         s.rollback()
-        return _page(hood, errors=[refusal_text(exc)], status=exc.status)
+        return _page(hood, errors=[refusal_text(exc)], status=status_of(exc))
     events = rescore_rounds(s, hood, now())
     audit(s, current_organiser(), "spot_import", now(), neighbourhood_id=hood.id,
           count=len(added), spots=[spot.id for spot in added],
@@ -176,7 +177,7 @@ def delete(slug: str, spot_id: int) -> Any:
     s = db_session()
     hood = organiser_neighbourhood(slug)
     if not DeleteForm().validate_on_submit():
-        raise GameError("bad_request", 400)
+        raise Refusal("bad_request")
     spot = delete_spot(s, hood, spot_id)
     events = rescore_rounds(s, hood, now())
     audit(s, current_organiser(), "spot_delete", now(), neighbourhood_id=hood.id, spot=spot_id,
@@ -197,9 +198,9 @@ def _position() -> tuple[float, float] | None:
         try:
             value = float(text or "")
         except ValueError:
-            raise GameError("field_invalid", 422, field=name) from None
+            raise Refusal("field_invalid", field=name) from None
         if not (math.isfinite(value) and -limit <= value <= limit):
-            raise GameError("field_invalid", 422, field=name)
+            raise Refusal("field_invalid", field=name)
         values.append(value)
     return values[0], values[1]
 
