@@ -12,7 +12,7 @@ from functools import cache
 import icu
 import regex
 
-from game.errors import GameError
+from game.errors import Code, GameError
 
 JOINERS = "\u200c\u200d"  # ZWNJ, ZWJ
 EMOJI_STYLE = "\ufe0e\ufe0f"  # text or emoji presentation of the symbol before it
@@ -48,7 +48,7 @@ def _joiner_fits(text: str, i: int) -> bool:
     return script is not None and script == _script(after)
 
 
-def clean_name(raw: str | None, *, limit: int, code: str) -> str:
+def clean_name(raw: str | None, *, limit: int, code: Code) -> str:
     """A name or team as it will be shown, or a refusal with `code` and a reason."""
     text = unicodedata.normalize("NFC", raw or "")
     for i, ch in enumerate(text):

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from game.errors import GameError
+from game.errors import Code, GameError
 from game.events import Event
 from game.ledger import lock, rescore, spot_ids_at
 from game.models import Neighbourhood, Photo, Round, StorySpot
@@ -32,7 +32,7 @@ IMPORT_MAX_FEATURES = 500
 EXCERPT_MAX = 200
 
 
-def _bad(code: str, **params: object) -> GameError:
+def _bad(code: Code, **params: object) -> GameError:
     return GameError(code, **params)
 
 
