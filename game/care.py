@@ -142,7 +142,7 @@ def erase(session: Session, player: Player, now: datetime) -> list[Event]:
 def purge_round_photos(session: Session, rnd: Round, now: datetime) -> list[Event]:
     """After an ended round: all its images go; standings and the ledger stay."""
     if rnd.state != RoundState.ENDED:
-        raise GameError("round_not_ended", 409)
+        raise GameError("round_not_ended")
     photos = list(session.scalars(select(Photo).where(Photo.round_id == rnd.id,
                                                       Photo.purged_at.is_(None))))
     return _drop_images(session, photos, now)
@@ -191,7 +191,7 @@ def player_in(session: Session, rnd: Round, player_id: int) -> Player:
     """A player who plays in the round; anyone else looks like nobody."""
     player = session.get(Player, player_id)
     if player is None or session.get(Standing, (rnd.id, player_id)) is None:
-        raise GameError("not_found", 404)
+        raise GameError("not_found")
     return player
 
 

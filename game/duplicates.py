@@ -38,7 +38,7 @@ def check_duplicates(session: Session, round_id: int, sha256: str, dhash: int) -
     # By the sha256 index alone (the same file in other rounds is rare): a planner offered
     # (round_id, sha256) may walk the round instead.
     if round_id in session.scalars(select(Photo.round_id).where(Photo.sha256 == sha256)):
-        raise GameError("duplicate_photo", 409)
+        raise GameError("duplicate_photo")
     # Primary-key lookups per band; a row-value IN list is not always planned as that.
     candidates = union_all(*(
         select(HashBand.photo_id).where(HashBand.round_id == round_id, HashBand.band == band,
@@ -49,7 +49,7 @@ def check_duplicates(session: Session, round_id: int, sha256: str, dhash: int) -
         return
     for other in session.scalars(select(Photo.dhash).where(Photo.id.in_(ids))):
         if hamming(other, dhash) <= NEAR_DUPLICATE_BITS:
-            raise GameError("duplicate_photo", 409)
+            raise GameError("duplicate_photo")
 
 
 def add_bands(session: Session, photo: Photo) -> None:

@@ -80,35 +80,35 @@ def claim(
     """B claims A's code. `started_at` is when B first opened the code, if B had to join first."""
     code = by_code(session, typed_code)
     if code is None:
-        raise GameError("pairing_code_unknown", 404)
+        raise GameError("pairing_code_unknown")
     # A dead code looks unknown to anyone outside its round: guessing tells nothing.
     outsider = participation(session, claimer.id, code.round_id) is None
     if code.used_at is not None:
-        raise GameError("pairing_code_unknown", 404) if outsider else GameError(
-            "pairing_code_used", 410)
+        raise GameError("pairing_code_unknown") if outsider else GameError(
+            "pairing_code_used")
     seen_at = now
     if started_at is not None and now - CLAIM_GRACE <= started_at <= now:
         seen_at = started_at
     if seen_at >= code.expires_at:
-        raise GameError("pairing_code_unknown", 404) if outsider else GameError(
-            "pairing_code_expired", 410)
+        raise GameError("pairing_code_unknown") if outsider else GameError(
+            "pairing_code_expired")
     if code.player_id == claimer.id:
-        raise GameError("cannot_meet_yourself", 409)
+        raise GameError("cannot_meet_yourself")
     owner = code.player
     rnd = session.get(Round, code.round_id)
     assert rnd is not None
     for player in (owner, claimer):
         if player.banned or participation(session, player.id, rnd.id) is None:
-            raise GameError("not_in_round", 403)
+            raise GameError("not_in_round")
     if not is_playing(rnd, now):
-        raise GameError("round_not_live", 409)
+        raise GameError("round_not_live")
     # Both phones say where they are, or a script could claim codes from anywhere.
     there = owner_fix(session, code, now)
     if fix is None or there is None:
-        raise GameError("position_required", 422, whose="yours" if fix is None else "partner")
+        raise GameError("position_required", whose="yours" if fix is None else "partner")
     gap = _too_far(there, fix, rnd)
     if gap is not None:
-        raise GameError("too_far_apart", 422, metres=gap, limit=rnd.max_distance_m)
+        raise GameError("too_far_apart", metres=gap, limit=rnd.max_distance_m)
     # Use the code up first, so two simultaneous claims cannot both win.
     used = session.execute(
         update(PairingCode)
@@ -116,7 +116,7 @@ def claim(
         .values(used_at=now)
     )
     if used.rowcount != 1:  # type: ignore[attr-defined]
-        raise GameError("pairing_code_used", 410)
+        raise GameError("pairing_code_used")
     existing = open_meeting(session, rnd.id, owner.id, claimer.id, now)
     if existing is not None:
         return Claimed(existing, False, [])

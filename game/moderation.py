@@ -23,7 +23,7 @@ def decide(session: Session, photo: Photo, decision: str, now: datetime,
     """Approve or reject (or undo either by deciding again); the ledger follows by replay.
     `by` is recorded as who decided; deciding again what stands changes nothing."""
     if decision not in DECISIONS:
-        raise GameError("bad_request", 400)
+        raise GameError("bad_request")
     status = DECISIONS[decision]
     rnd = session.get(Round, photo.round_id)
     assert rnd is not None
@@ -58,7 +58,7 @@ def decide_photo(session: Session, actor: Actor, rnd: Round, photo_id: int, deci
     """An organiser's decision on a photo of their round."""
     photo = session.get(Photo, photo_id)
     if photo is None or photo.round_id != rnd.id:
-        raise GameError("not_found", 404)
+        raise GameError("not_found")
     events = decide(session, photo, decision, now, reason, by=actor.organiser)
     audit(session, actor, f"photo_{decision}", now, neighbourhood_id=rnd.neighbourhood_id,
           round=rnd.id, photo=photo.id, reason=reason)

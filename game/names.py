@@ -12,7 +12,7 @@ from functools import cache
 import icu
 import regex
 
-from game.errors import GameError
+from game.errors import Code, GameError
 
 JOINERS = "\u200c\u200d"  # ZWNJ, ZWJ
 EMOJI_STYLE = "\ufe0e\ufe0f"  # text or emoji presentation of the symbol before it
@@ -48,24 +48,24 @@ def _joiner_fits(text: str, i: int) -> bool:
     return script is not None and script == _script(after)
 
 
-def clean_name(raw: str | None, *, limit: int, code: str) -> str:
+def clean_name(raw: str | None, *, limit: int, code: Code) -> str:
     """A name or team as it will be shown, or a refusal with `code` and a reason."""
     text = unicodedata.normalize("NFC", raw or "")
     for i, ch in enumerate(text):
         if ch in JOINERS:
             if not _joiner_fits(text, i):
-                raise GameError(code, 422, reason="invisible")
+                raise GameError(code, reason="invisible")
         elif ch in EMOJI_STYLE and i > 0 and unicodedata.category(text[i - 1]) == "So":
             continue  # "❤️": the symbol drawn as an emoji
         elif _INVISIBLE.match(ch):
-            raise GameError(code, 422, reason="invisible")
+            raise GameError(code, reason="invisible")
         elif unicodedata.category(ch).startswith("C"):
-            raise GameError(code, 422, reason="control")
+            raise GameError(code, reason="control")
     text = " ".join(text.split())
     if not 1 <= len(text) <= limit:
-        raise GameError(code, 422, reason="length", limit=limit)
+        raise GameError(code, reason="length", limit=limit)
     if not _VISIBLE.search(text):
-        raise GameError(code, 422, reason="invisible")
+        raise GameError(code, reason="invisible")
     return text
 
 

@@ -17,7 +17,7 @@ from shapely.validation import explain_validity
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from game.errors import GameError
+from game.errors import Code, GameError
 from game.models import Neighbourhood, Organiser
 
 MIN_AREA_M2 = 2_000.0  # a couple of gardens
@@ -25,8 +25,8 @@ MAX_AREA_M2 = 200_000_000.0  # 200 km²: bigger than any neighbourhood
 M_PER_DEG = 111_320.0
 
 
-def _bad(code: str, **params: object) -> GameError:
-    return GameError(code, 422, **params)
+def _bad(code: Code, **params: object) -> GameError:
+    return GameError(code, **params)
 
 
 def _geometry(doc: object) -> dict[str, object]:

@@ -20,11 +20,11 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 def create_organiser(session: Session, email: str, password: str, now: datetime) -> Organiser:
     email = (email or "").strip().lower()
     if not _EMAIL.match(email) or len(email) > 254:
-        raise GameError("email_invalid", 422)
+        raise GameError("email_invalid")
     if len(password or "") < PASSWORD_MIN:
-        raise GameError("password_too_short", 422, minimum=PASSWORD_MIN)
+        raise GameError("password_too_short", minimum=PASSWORD_MIN)
     if session.scalar(select(Organiser.id).where(Organiser.email == email)):
-        raise GameError("organiser_exists", 409)
+        raise GameError("organiser_exists")
     organiser = Organiser(
         email=email, password_hash=generate_password_hash(password), session_version=1,
         created_at=now,
@@ -70,12 +70,12 @@ def managed_neighbourhood(session: Session, organiser: Organiser, slug: str) -> 
     """Someone else's neighbourhood looks exactly like one that does not exist."""
     hood = session.scalar(select(Neighbourhood).where(Neighbourhood.slug == slug))
     if hood is None or not manages(session, organiser, hood.id):
-        raise GameError("not_found", 404)
+        raise GameError("not_found")
     return hood
 
 
 def managed_round(session: Session, organiser: Organiser, round_id: int) -> Round:
     rnd = session.get(Round, round_id)
     if rnd is None or not manages(session, organiser, rnd.neighbourhood_id):
-        raise GameError("not_found", 404)
+        raise GameError("not_found")
     return rnd

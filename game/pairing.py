@@ -46,9 +46,9 @@ def issue_code(
     session: Session, player: Player, rnd: Round, now: datetime, fix: Fix | None = None
 ) -> PairingCode:
     if player.banned or participation(session, player.id, rnd.id) is None:
-        raise GameError("not_in_round", 403)
+        raise GameError("not_in_round")
     if rnd.state == RoundState.ENDED:
-        raise GameError("round_not_live", 409)
+        raise GameError("round_not_live")
     forget_expired(session, player, now)
     code = new_code(CODE_LENGTH)
     while session.scalar(select(PairingCode.id).where(PairingCode.code == code)):

@@ -46,17 +46,17 @@ def meeting_for_photo(session: Session, player: Player, meeting_id: int, now: da
     """Checks that need no image: run them before spending CPU on one."""
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
-        raise GameError("not_found", 404)
+        raise GameError("not_found")
     if meeting.side_of(player.id) is None:
-        raise GameError("not_your_meeting", 403)
+        raise GameError("not_your_meeting")
     if player.banned:
-        raise GameError("not_in_round", 403)
+        raise GameError("not_in_round")
     if session.scalar(select(Photo.id).where(Photo.meeting_id == meeting.id)):
-        raise GameError("meeting_has_photo", 409)
+        raise GameError("meeting_has_photo")
     if meeting.photo_refusals >= REFUSALS_TO_CLOSE:
-        raise GameError("meeting_closed", 410, refusals=REFUSALS_TO_CLOSE)
+        raise GameError("meeting_closed", refusals=REFUSALS_TO_CLOSE)
     if now > meeting.photo_due_by:
-        raise GameError("meeting_expired", 410)
+        raise GameError("meeting_expired")
     return meeting
 
 
@@ -98,9 +98,9 @@ def record_photo(
     assert rnd is not None
     session.refresh(player)
     if player.banned:
-        raise GameError("not_in_round", 403)
+        raise GameError("not_in_round")
     if session.scalar(select(Photo.id).where(Photo.meeting_id == meeting.id)):
-        raise GameError("meeting_has_photo", 409)
+        raise GameError("meeting_has_photo")
     hood = rnd.neighbourhood
     facts = intake.facts
     position, source, disagree = choose_location(
@@ -108,19 +108,19 @@ def record_photo(
         disagree_m=DISAGREE_M,
     )
     if position is None and rnd.require_location:
-        raise GameError("no_location", 422)
+        raise GameError("no_location")
     if source == LocationSource.BROWSER and rnd.browser_only_photos == BrowserOnlyPhotos.REFUSE:
-        raise GameError("photo_location_required", 422)
+        raise GameError("photo_location_required")
     if position is not None and not boundary_of(hood.boundary_geojson).contains(
         position.lat, position.lon
     ):
-        raise GameError("outside_neighbourhood", 422)
+        raise GameError("outside_neighbourhood")
     taken = to_utc(facts.taken_at, hood.timezone)
     time_source = TimeSource.EXIF if taken is not None else TimeSource.UPLOAD
     taken = taken or now
     earliest = max(meeting.met_at - EARLIEST_BEFORE_MEETING, rnd.starts_at)
     if not earliest <= taken <= min(now + LATEST_AFTER_NOW, rnd.ends_at + LATEST_AFTER_NOW):
-        raise GameError("photo_not_from_meeting", 422)
+        raise GameError("photo_not_from_meeting")
     dhash = signed64(facts.dhash)
     check_duplicates(session, rnd.id, facts.sha256, dhash)
 
@@ -200,7 +200,7 @@ def removed(photo: Photo) -> bool:
 def image(photo: Photo, kind: ImageKind) -> PhotoImage:
     found = next((i for i in photo.images if i.kind == kind), None)
     if found is None:
-        raise GameError("photo_removed", 410)
+        raise GameError("photo_removed")
     return found
 
 
@@ -214,11 +214,11 @@ def set_consent(session: Session, player: Player, photo_id: int, show: bool,
     """One of the two people says yes or no to the public wall; either can change their mind."""
     photo = session.get(Photo, photo_id)
     if photo is None:
-        raise GameError("not_found", 404)
+        raise GameError("not_found")
     if photo.meeting.side_of(player.id) is None:
-        raise GameError("not_found", 404)
+        raise GameError("not_found")
     if removed(photo):
-        raise GameError("photo_removed", 410)
+        raise GameError("photo_removed")
     before = photo.on_wall
     photo.set_consent_of(player.id, show)
     session.flush()

@@ -51,10 +51,10 @@ def new_name(session: Session, neighbourhood_id: int, raw: str | None,
         # "Fatma" with an invisible character added is her name, not a blank one: say taken.
         if (exc.params.get("reason") == "invisible" and raw and len(raw) <= 4 * NAME_MAX
                 and "\x00" not in raw and name_taken(session, neighbourhood_id, raw, but)):
-            raise GameError("display_name_taken", 409, name=visible_part(raw)) from None
+            raise GameError("display_name_taken", name=visible_part(raw)) from None
         raise
     if name_taken(session, neighbourhood_id, name, but):
-        raise GameError("display_name_taken", 409, name=name)
+        raise GameError("display_name_taken", name=name)
     return name
 
 
@@ -92,7 +92,7 @@ def join(
     phone is one player per round, so a second name for the same round is refused."""
     can_join(rnd)
     if device is not None and participation(session, device.id, rnd.id) is not None:
-        raise GameError("already_joined", 409, name=device.display_name)
+        raise GameError("already_joined", name=device.display_name)
     name = new_name(session, rnd.neighbourhood_id, display_name)
     team_name = clean_name(team, limit=TEAM_MAX, code="team_invalid") if team else None
     secret = new_secret()
@@ -132,7 +132,7 @@ def _take_part(session: Session, player: Player, rnd: Round, now: datetime) -> l
 def enter_round(session: Session, player: Player, rnd: Round, now: datetime) -> list[Event]:
     """A known player joins another round of their neighbourhood; idempotent."""
     if player.neighbourhood_id != rnd.neighbourhood_id or player.banned:
-        raise GameError("not_in_round", 403)
+        raise GameError("not_in_round")
     if participation(session, player.id, rnd.id):
         return []
     can_join(rnd)
@@ -180,7 +180,7 @@ def recover(session: Session, typed_code: str) -> tuple[Player, str]:
     code = normalise(typed_code)
     player = session.scalar(select(Player).where(Player.recovery_code_hash == digest(code)))
     if player is None:
-        raise GameError("recovery_code_unknown", 404)
+        raise GameError("recovery_code_unknown")
     secret = new_secret()
     player.device_secret_hash = digest(secret)
     session.flush()

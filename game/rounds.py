@@ -80,14 +80,14 @@ def checked_spec(spec: RoundSpec) -> RoundSpec:
     """A round's name and times as creating and editing both require them."""
     name = " ".join((spec.name or "").split())
     if not 1 <= len(name) <= 120:
-        raise GameError("round_name_invalid", 422)
+        raise GameError("round_name_invalid")
     starts_at, ends_at = spec.starts_at, spec.ends_at
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
-        raise GameError("round_times_invalid", 422)
+        raise GameError("round_times_invalid")
     if ends_at <= starts_at:
-        raise GameError("round_ends_before_start", 422)
+        raise GameError("round_ends_before_start")
     if (ends_at - starts_at).days > 31:
-        raise GameError("round_too_long", 422)
+        raise GameError("round_too_long")
     return RoundSpec(name, starts_at.astimezone(UTC), ends_at.astimezone(UTC))
 
 
@@ -106,15 +106,15 @@ def apply_rules(rnd: Round, rules: dict[str, object]) -> None:
         if column in rules and rules[column] is not None:
             value = rules[column]
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-                raise GameError("rule_out_of_range", 422, rule=column, low=low, high=high)
+                raise GameError("rule_out_of_range", rule=column, low=low, high=high)
             setattr(rnd, column, value)
     if rules.get("moderation_mode") is not None:
         if rules["moderation_mode"] not in MODERATION_MODES:
-            raise GameError("rule_out_of_range", 422, rule="moderation_mode", low=0, high=0)
+            raise GameError("rule_out_of_range", rule="moderation_mode", low=0, high=0)
         rnd.moderation_mode = ModerationMode(rules["moderation_mode"])
     if rules.get("browser_only_photos") is not None:
         if rules["browser_only_photos"] not in BROWSER_ONLY_MODES:
-            raise GameError("rule_out_of_range", 422, rule="browser_only_photos", low=0, high=0)
+            raise GameError("rule_out_of_range", rule="browser_only_photos", low=0, high=0)
         rnd.browser_only_photos = BrowserOnlyPhotos(rules["browser_only_photos"])
     if rules.get("require_location") is not None:
         rnd.require_location = bool(rules["require_location"])
@@ -150,10 +150,10 @@ def create_round(
 
 def change_state(session: Session, rnd: Round, action: str, now: datetime) -> RoundChanged:
     if action not in TRANSITIONS:
-        raise GameError("round_action_unknown", 400)
+        raise GameError("round_action_unknown")
     allowed, target = TRANSITIONS[action]
     if rnd.state not in allowed:
-        raise GameError("round_state_conflict", 409, state=rnd.state, action=action)
+        raise GameError("round_state_conflict", state=rnd.state, action=action)
     rnd.state = target
     session.flush()
     seq = next_seq(session, rnd.id, f"round_{action}", now)
@@ -167,9 +167,9 @@ def is_playing(rnd: Round, now: datetime) -> bool:
 
 def can_join(rnd: Round) -> None:
     if rnd.state == RoundState.DRAFT:
-        raise GameError("round_not_open", 409)
+        raise GameError("round_not_open")
     if rnd.state == RoundState.ENDED:
-        raise GameError("round_ended", 409)
+        raise GameError("round_ended")
 
 
 def by_join_code(session: Session, typed: str) -> Round | None:

@@ -35,7 +35,7 @@ EXCERPT_MAX = 200
 
 
 def _bad(code: str, **params: object) -> GameError:
-    return GameError(code, 422, **params)
+    return GameError(code, **params)
 
 
 def _number(value: object) -> float | None:
@@ -101,7 +101,7 @@ def delete_spot(session: Session, hood: Neighbourhood, spot_id: int) -> StorySpo
     """Another neighbourhood's spot looks exactly like one that does not exist."""
     spot = session.get(StorySpot, spot_id)
     if spot is None or spot.neighbourhood_id != hood.id:
-        raise GameError("not_found", 404)
+        raise GameError("not_found")
     session.delete(spot)
     session.flush()
     return spot
@@ -167,7 +167,7 @@ def import_spots(
         try:
             checked.append(checked_spot(hood, **_feature_spot(feature)))  # type: ignore[arg-type]
         except GameError as exc:
-            raise GameError("spot_import_feature", 422, index=index, reason=exc.code,
+            raise GameError("spot_import_feature", index=index, reason=exc.code,
                             **exc.params) from None
     session.add_all(checked)
     session.flush()

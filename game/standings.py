@@ -227,7 +227,7 @@ def set_leaderboard(session: Session, rnd: Round, mode: str, now: datetime) -> l
     if mode == rnd.leaderboard:
         return []
     if mode not in LEADERBOARD_MODES:
-        raise GameError("rule_out_of_range", 422, rule="leaderboard", low=0, high=0)
+        raise GameError("rule_out_of_range", rule="leaderboard", low=0, high=0)
     if mode == LeaderboardMode.FROZEN:
         frozen = board(session, rnd).as_json()
         rnd.frozen_board = json.dumps({"standings": frozen["standings"],

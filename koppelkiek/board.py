@@ -9,12 +9,12 @@ from typing import Any
 
 from flask import current_app, url_for
 
-from game.errors import GameError
 from game.models import Round
 from game.organisers import manages
 from game.standings import Board, BoardCache, board, may_see_round
 from game.wall import WALL_SIZE, WallPhoto, wall
 from koppelkiek.db import session as db_session
+from koppelkiek.errors import Refusal
 from koppelkiek.identity import current_organiser, current_player
 
 # The board cache's bound, for all rounds together: a few recent seqs are all anyone reads,
@@ -82,7 +82,7 @@ def visible_round(round_id: int) -> Round:
     s = db_session()
     rnd = s.get(Round, round_id)
     if rnd is None or not may_see_round(s, rnd, current_player(), current_organiser()):
-        raise GameError("not_found", 404)
+        raise Refusal("not_found")
     return rnd
 
 

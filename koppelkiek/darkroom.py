@@ -42,6 +42,7 @@ from gevent.event import Event
 from gevent.threadpool import ThreadPool
 
 from game.errors import GameError
+from koppelkiek.errors import Refusal
 from uploads import Intake, IntakeError, take_in
 from uploads.worker import read_frame, write_frame_from
 
@@ -121,7 +122,7 @@ class Darkroom:
             self._turned_away.popitem(last=False)
         backlog = len(self._waiting) + len(self._turned_away)
         seconds = backlog * self.pace / self._size
-        return GameError("busy", 503, retry_after=min(RETRY_AFTER_MAX, max(1, math.ceil(seconds))))
+        return Refusal("busy", retry_after=min(RETRY_AFTER_MAX, max(1, math.ceil(seconds))))
 
     # The waiting line. Under gevent all of this runs between two yields: no lock needed.
     def _enter(self, owner: int, wait_seconds: float) -> None:

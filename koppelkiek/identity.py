@@ -13,11 +13,11 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
 from game.audit import Actor
-from game.errors import GameError
 from game.models import Neighbourhood, Organiser, Player, Round
 from game.organisers import managed_neighbourhood, managed_round
 from game.players import by_token
 from koppelkiek.db import session as db_session
+from koppelkiek.errors import Refusal
 
 PLAYER_COOKIE = "kk_player"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,7 +45,7 @@ def current_player() -> Player | None:
 def require_player() -> Player:
     player = current_player()
     if player is None:
-        raise GameError("not_joined", 401)
+        raise Refusal("not_joined")
     return player
 
 
@@ -109,7 +109,7 @@ def acting_organiser() -> Actor:
     """The logged-in organiser as the actor of a console write."""
     organiser = current_organiser()
     if organiser is None:
-        raise GameError("login_required", 401)
+        raise Refusal("login_required")
     return Actor(organiser=organiser)
 
 
@@ -118,7 +118,7 @@ def organiser_required(view: F) -> F:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_organiser() is None:
             if request.path.startswith("/api/"):
-                raise GameError("login_required", 401)
+                raise Refusal("login_required")
             return redirect(url_for("organise.login", next=request.full_path))
         return view(*args, **kwargs)
 
@@ -129,12 +129,12 @@ def organiser_round(round_id: int) -> Round:
     """A round in the logged-in organiser's neighbourhoods; any other looks like a 404."""
     organiser = current_organiser()
     if organiser is None:
-        raise GameError("login_required", 401)
+        raise Refusal("login_required")
     return managed_round(db_session(), organiser, round_id)
 
 
 def organiser_neighbourhood(slug: str) -> Neighbourhood:
     organiser = current_organiser()
     if organiser is None:
-        raise GameError("login_required", 401)
+        raise Refusal("login_required")
     return managed_neighbourhood(db_session(), organiser, slug)

@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import request
 
-from game.errors import GameError
 from game.pairing import Fix, fix_from
+from koppelkiek.errors import Refusal
 from uploads import Position
 
 YES = ("1", "true", "yes", "on")
@@ -20,7 +20,7 @@ def body() -> dict[str, Any]:
     if request.is_json:
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
-            raise GameError("invalid_json", 400)
+            raise Refusal("invalid_json")
         return data
     return request.form.to_dict()
 
@@ -29,10 +29,10 @@ def text_field(data: dict[str, Any], name: str, required: bool = True) -> str | 
     value = data.get(name)
     if value is None or value == "":
         if required:
-            raise GameError("field_invalid", 422, field=name)
+            raise Refusal("field_invalid", field=name)
         return None
     if not isinstance(value, str):
-        raise GameError("field_invalid", 422, field=name)
+        raise Refusal("field_invalid", field=name)
     return value
 
 
@@ -42,7 +42,7 @@ def yes_no_field(data: dict[str, Any], name: str) -> bool:
     if isinstance(value, str) and value in ("true", "false", "1", "0"):
         value = value in ("true", "1")
     if not isinstance(value, bool):
-        raise GameError("field_invalid", 422, field=name)
+        raise Refusal("field_invalid", field=name)
     return value
 
 
@@ -56,9 +56,9 @@ def number(text: str | None, code: str, **params: object) -> float:
     try:
         value = float((text or "").strip().replace(",", "."))
     except ValueError:
-        raise GameError(code, 422, **params) from None
+        raise Refusal(code, **params) from None
     if not math.isfinite(value):
-        raise GameError(code, 422, **params)
+        raise Refusal(code, **params)
     return value
 
 
@@ -77,9 +77,9 @@ def query_position() -> tuple[float, float] | None:
         try:
             value = float(text or "")
         except ValueError:
-            raise GameError("field_invalid", 422, field=name) from None
+            raise Refusal("field_invalid", field=name) from None
         if not (math.isfinite(value) and -limit <= value <= limit):
-            raise GameError("field_invalid", 422, field=name)
+            raise Refusal("field_invalid", field=name)
         values.append(value)
     return values[0], values[1]
 

@@ -7,12 +7,12 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, session, url_for
 
 from game.codes import normalise
-from game.errors import GameError
 from game.models import Round
 from game.pairing import by_code, live, owned_code
 from game.players import current_round
 from koppelkiek import limits
 from koppelkiek.db import session as db_session
+from koppelkiek.errors import Refusal
 from koppelkiek.extensions import limiter
 from koppelkiek.identity import current_player, now, require_player
 from koppelkiek.qr import public_url, svg
@@ -45,7 +45,7 @@ def scanned(code: str) -> Any:
     player = current_player()
     if player is None:
         if pairing is None:
-            raise GameError("pairing_code_unknown", 404)
+            raise Refusal("pairing_code_unknown")
         rnd = s.get(Round, pairing.round_id)
         assert rnd is not None
         return redirect(url_for("play.join_page", join_code=rnd.join_code, then=f"/m/{code}"))
@@ -77,7 +77,7 @@ def qr_svg(code: str) -> Any:
     player = require_player()
     pairing = owned_code(db_session(), player, normalise(code))
     if pairing is None:
-        raise GameError("not_found", 404)
+        raise Refusal("not_found")
     image = svg(public_url(url_for("meet.scanned", code=pairing.code)))
     return Response(
         image, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=60"}

@@ -27,8 +27,8 @@ from prometheus_client import (
     generate_latest,
 )
 
-from game.errors import GameError
 from koppelkiek import darkroom, realtime
+from koppelkiek.errors import Refusal
 from koppelkiek.identity import bearer_token
 
 bp = Blueprint("metrics", __name__)
@@ -107,7 +107,7 @@ def _allowed() -> bool:
 @bp.get("/metrics")
 def metrics() -> Any:
     if not _allowed():
-        raise GameError("not_found", 404)  # nothing to see for strangers, not even that it exists
+        raise Refusal("not_found")  # nothing to see for strangers, not even that it exists
     registry = current_app.extensions[KEY].registry
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 

@@ -14,12 +14,12 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from game import care
-from game.errors import GameError
 from game.models import Player, Round, Standing
 from game.moderation import decide_photo
 from game.neighbourhoods import outline_svg
 from game.photo_queue import QueuedPhoto, photo_queue
 from koppelkiek.db import session as db_session
+from koppelkiek.errors import Refusal
 from koppelkiek.identity import (
     acting_organiser,
     now,
@@ -100,7 +100,7 @@ def decision(round_id: int, photo_id: int) -> Any:
     rnd = organiser_round(round_id)
     form = DecisionForm()
     if not form.validate_on_submit() or form.decision.data not in ("approve", "reject"):
-        raise GameError("bad_request", 400)
+        raise Refusal("bad_request")
     reason = None
     if form.decision.data == "reject":
         chosen = form.reason.data if form.reason.data in REASONS else "other"
@@ -129,7 +129,7 @@ def players(round_id: int) -> Any:
 def rename_player(round_id: int, player_id: int) -> Any:
     form = RenameForm()
     if not form.validate_on_submit():
-        raise GameError("display_name_invalid", 422)
+        raise Refusal("display_name_invalid")
     rnd = organiser_round(round_id)
     commit(care.rename_player(db_session(), acting_organiser(), rnd, player_id,
                          form.display_name.data or "", now()))
@@ -142,7 +142,7 @@ def rename_player(round_id: int, player_id: int) -> Any:
 def ban_player(round_id: int, player_id: int) -> Any:
     form = BanForm()
     if not form.validate_on_submit():
-        raise GameError("bad_request", 400)
+        raise Refusal("bad_request")
     rnd = organiser_round(round_id)
     commit(care.ban_player(db_session(), acting_organiser(), rnd, player_id,
                       bool(form.reverse_points.data), now()))
@@ -154,7 +154,7 @@ def ban_player(round_id: int, player_id: int) -> Any:
 @organiser_required
 def unban_player(round_id: int, player_id: int) -> Any:
     if not ActionForm().validate_on_submit():
-        raise GameError("bad_request", 400)
+        raise Refusal("bad_request")
     rnd = organiser_round(round_id)
     commit(care.unban_player(db_session(), acting_organiser(), rnd, player_id, now()))
     flash(gettext("Ban lifted."))
@@ -165,7 +165,7 @@ def unban_player(round_id: int, player_id: int) -> Any:
 @organiser_required
 def new_recovery(round_id: int, player_id: int) -> Any:
     if not ActionForm().validate_on_submit():
-        raise GameError("bad_request", 400)
+        raise Refusal("bad_request")
     rnd = organiser_round(round_id)
     code = commit(care.new_recovery_code(db_session(), acting_organiser(), rnd, player_id, now()))
     player = db_session().get(Player, player_id)
@@ -179,7 +179,7 @@ def new_recovery(round_id: int, player_id: int) -> Any:
 @organiser_required
 def erase_player(round_id: int, player_id: int) -> Any:
     if not ActionForm().validate_on_submit():
-        raise GameError("bad_request", 400)
+        raise Refusal("bad_request")
     rnd = organiser_round(round_id)
     commit(care.erase_player(db_session(), acting_organiser(), rnd, player_id, now()))
     flash(gettext("The player's data was deleted."))
@@ -190,7 +190,7 @@ def erase_player(round_id: int, player_id: int) -> Any:
 @organiser_required
 def purge(round_id: int) -> Any:
     if not ActionForm().validate_on_submit():
-        raise GameError("bad_request", 400)
+        raise Refusal("bad_request")
     rnd = organiser_round(round_id)
     commit(care.purge_photos(db_session(), acting_organiser(), rnd, now()))
     flash(gettext("All photos of this round were deleted. The standings stay."))

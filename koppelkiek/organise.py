@@ -40,6 +40,7 @@ from game.rounds import (
 )
 from koppelkiek import limits
 from koppelkiek.db import session as db_session
+from koppelkiek.errors import Refusal, status_of
 from koppelkiek.extensions import limiter
 from koppelkiek.identity import (
     acting_organiser,
@@ -176,10 +177,10 @@ def create_neighbourhood_submit() -> Any:
     actor = acting_organiser()
     try:
         if upload is None or not getattr(upload, "filename", ""):
-            raise GameError("boundary_missing", 422)
+            raise Refusal("boundary_missing")
         data = upload.read(5 * 1024 * 1024 + 1)
         if len(data) > 5 * 1024 * 1024:
-            raise GameError("request_too_large", 413)
+            raise Refusal("request_too_large")
         made = add_neighbourhood(
             s, actor, name=form.name.data or "", boundary=data,
             timezone=form.timezone.data or "", now=now(), manager=actor.organiser,
@@ -189,7 +190,7 @@ def create_neighbourhood_submit() -> Any:
         return render_template(
             "organise/neighbourhood_new.html", form=form,
             errors=[message(exc.code, exc.params)], error_code=exc.code,
-        ), exc.status
+        ), status_of(exc)
     hood = commit(made)
     flash(gettext("Neighbourhood saved. Check the outline below."))
     return redirect(url_for("organise.neighbourhood", slug=hood.slug))
@@ -218,7 +219,7 @@ def _round_form(hood: Neighbourhood, rnd: Round | None = None) -> RoundForm:
 
 def _local(value: datetime | None, tz: str) -> datetime:
     if value is None:
-        raise GameError("round_times_invalid", 422)
+        raise Refusal("round_times_invalid")
     return value.replace(tzinfo=ZoneInfo(tz))
 
 
@@ -286,7 +287,7 @@ def round_state(round_id: int) -> Any:
     rnd = organiser_round(round_id)
     form = ActionForm()
     if not form.validate_on_submit():
-        raise GameError("bad_request", 400)
+        raise Refusal("bad_request")
     commit(move_round(db_session(), acting_organiser(), rnd, form.action.data or "", now()))
     return redirect(url_for("organise.round_page", round_id=rnd.id))
 

@@ -8,12 +8,12 @@ from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from game.errors import GameError
 from game.models import Meeting, Photo, PhotoImage, Round
 from game.organisers import manages
 from game.photos import awaiting_consent, image, may_see, my_meetings, removed
 from game.values import ImageKind, PhotoStatus
 from koppelkiek.db import session as db_session
+from koppelkiek.errors import Refusal
 from koppelkiek.identity import current_organiser, current_player, now, require_player
 
 bp = Blueprint("photos", __name__)
@@ -21,7 +21,7 @@ bp = Blueprint("photos", __name__)
 
 def photo_json(photo: Photo) -> dict[str, Any]:
     if removed(photo):
-        raise GameError("photo_removed", 410)
+        raise Refusal("photo_removed")
     return {
         "id": photo.id,
         "status": photo.status,
@@ -43,7 +43,7 @@ def image_file(content_hash: str) -> Any:
     found = next((i for i in candidates
                   if may_see(i.photo, player) or _moderates(i.photo.round_id)), None)
     if found is None:
-        raise GameError("not_found", 404)
+        raise Refusal("not_found")
     public = found.photo.on_wall
     headers = {
         "Cache-Control": f"{'public' if public else 'private'}, max-age=31536000, immutable",
@@ -66,7 +66,7 @@ def meeting_page(meeting_id: int) -> Any:
     player = require_player()
     meeting = db_session().get(Meeting, meeting_id)
     if meeting is None or meeting.side_of(player.id) is None:
-        raise GameError("not_found", 404)
+        raise Refusal("not_found")
     partner = meeting.partner_of(player.id)
     s = db_session()
     photo = s.scalar(select(Photo).where(Photo.meeting_id == meeting.id))

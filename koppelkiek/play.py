@@ -17,6 +17,7 @@ from game.playing import enter, join_round, new_phone
 from game.rounds import by_join_code, can_join
 from koppelkiek import limits
 from koppelkiek.db import session as db_session
+from koppelkiek.errors import Refusal, status_of
 from koppelkiek.extensions import limiter
 from koppelkiek.identity import current_player, now, set_player_cookie
 from koppelkiek.language import select_locale
@@ -52,7 +53,7 @@ def home() -> Any:
 def home_code() -> Any:
     form = CodeForm()
     if not form.validate_on_submit():
-        raise GameError("bad_request", 400)
+        raise Refusal("bad_request")
     rnd = by_join_code(db_session(), form.code.data or "")
     if rnd is None:
         return render_template("home.html", form=form, error="join_code_unknown"), 404
@@ -64,7 +65,7 @@ def join_page(join_code: str) -> Any:
     s = db_session()
     rnd = by_join_code(s, join_code)
     if rnd is None:
-        raise GameError("join_code_unknown", 404)
+        raise Refusal("join_code_unknown")
     player = current_player()
     then = same_site_path(request.args.get("then"))
     if player is not None and player.neighbourhood_id == rnd.neighbourhood_id:
@@ -80,11 +81,11 @@ def join_submit(join_code: str) -> Any:
     s = db_session()
     rnd = by_join_code(s, join_code)
     if rnd is None:
-        raise GameError("join_code_unknown", 404)
+        raise Refusal("join_code_unknown")
     form = JoinForm()
     then = same_site_path(request.form.get("then"))
     if not form.validate_on_submit():
-        raise GameError("bad_request", 400)
+        raise Refusal("bad_request")
     try:
         joining = join_round(
             s, current_player(), rnd, display_name=form.display_name.data, team=form.team.data,
@@ -97,7 +98,7 @@ def join_submit(join_code: str) -> Any:
             s.rollback()
             return render_template(
                 "join.html", rnd=rnd, form=form, then=then, error=exc.code, params=exc.params
-            ), exc.status
+            ), status_of(exc)
         raise
     joined = commit(joining)
     session["fresh_recovery"] = joined.recovery_code
@@ -157,10 +158,10 @@ def recover_page() -> Any:
 def recover_submit() -> Any:
     form = RecoverForm()
     if not form.validate_on_submit():
-        raise GameError("bad_request", 400)
+        raise Refusal("bad_request")
     try:
         recovering = new_phone(db_session(), form.recovery_code.data or "")
     except GameError as exc:
-        return render_template("recover.html", form=form, error=exc.code), exc.status
+        return render_template("recover.html", form=form, error=exc.code), status_of(exc)
     _player, token = commit(recovering)
     return set_player_cookie(redirect(url_for("play.player_page")), token)

@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import Blueprint, render_template, url_for
 
-from game.errors import GameError
 from game.models import Round
 from game.organisers import manages
 from game.values import RoundState
 from koppelkiek.db import session as db_session
+from koppelkiek.errors import Refusal
 from koppelkiek.identity import current_organiser
 from koppelkiek.qr import public_url, svg
 
@@ -22,7 +22,7 @@ def screen(round_id: int) -> Any:
     s = db_session()
     rnd = s.get(Round, round_id)
     if rnd is None:
-        raise GameError("not_found", 404)
+        raise Refusal("not_found")
     organiser = current_organiser()
     if rnd.state == RoundState.DRAFT and not (
             organiser and manages(s, organiser, rnd.neighbourhood_id)):

@@ -17,7 +17,7 @@ from gevent import pywsgi
 from geventwebsocket.handler import WebSocketHandler
 
 from game.errors import GameError
-from koppelkiek.errors import BODY_UNREAD
+from koppelkiek.errors import BODY_UNREAD, Refusal
 
 
 class Server(pywsgi.WSGIServer):
@@ -55,7 +55,7 @@ class Pace:
 
 
 def too_slow() -> GameError:
-    return GameError("upload_too_slow", 408, retry_after=10)
+    return Refusal("upload_too_slow", retry_after=10)
 
 
 class PacedInput:

@@ -25,6 +25,7 @@ from game.spots import (
     spots_from_file,
 )
 from koppelkiek.db import session as db_session
+from koppelkiek.errors import Refusal, status_of
 from koppelkiek.identity import (
     acting_organiser,
     now,
@@ -117,7 +118,7 @@ def add(slug: str) -> Any:
         )
     except GameError as exc:
         s.rollback()
-        return _page(hood, form, [refusal_text(exc)], exc.status)
+        return _page(hood, form, [refusal_text(exc)], status_of(exc))
     commit(added)
     flash(gettext("Story spot saved."))
     return redirect(url_for("spots.page", slug=hood.slug))
@@ -130,19 +131,19 @@ def import_file(slug: str) -> Any:
     hood = organiser_neighbourhood(slug)
     form = ImportForm()
     if not form.validate_on_submit():
-        raise GameError("bad_request", 400)
+        raise Refusal("bad_request")
     upload = form.geojson.data
     try:
         if upload is None or not getattr(upload, "filename", ""):
-            raise GameError("spot_import_missing", 422)
+            raise Refusal("spot_import_missing")
         data = upload.read(IMPORT_MAX_BYTES + 1)
         if len(data) > IMPORT_MAX_BYTES:
-            raise GameError("request_too_large", 413)
+            raise Refusal("request_too_large")
         imported = spots_from_file(s, acting_organiser(), hood, data,
                                    str(getattr(upload, "filename", "")), now())
     except GameError as exc:
         s.rollback()
-        return _page(hood, errors=[refusal_text(exc)], status=exc.status)
+        return _page(hood, errors=[refusal_text(exc)], status=status_of(exc))
     added = commit(imported)
     flash(gettext("Story spots imported: %(count)s.", count=len(added)))
     return redirect(url_for("spots.page", slug=hood.slug))
@@ -153,7 +154,7 @@ def import_file(slug: str) -> Any:
 def delete(slug: str, spot_id: int) -> Any:
     hood = organiser_neighbourhood(slug)
     if not DeleteForm().validate_on_submit():
-        raise GameError("bad_request", 400)
+        raise Refusal("bad_request")
     commit(remove_spot(db_session(), acting_organiser(), hood, spot_id, now()))
     flash(gettext("Story spot deleted."))
     return redirect(url_for("spots.page", slug=hood.slug))

@@ -33,7 +33,7 @@ from koppelkiek.darkroom import (
 )
 from koppelkiek.db import db
 from koppelkiek.db import session as db_session
-from koppelkiek.errors import leave_body_unread, reads_own_body
+from koppelkiek.errors import Refusal, leave_body_unread, reads_own_body, status_of
 from koppelkiek.extensions import limiter
 from koppelkiek.identity import now, require_player
 from koppelkiek.inputs import body, browser_position, yes_no_field
@@ -41,13 +41,6 @@ from koppelkiek.outcomes import commit
 from koppelkiek.photos import photo_json
 from uploads import IntakeError
 
-INTAKE_STATUS = {
-    "unsupported_type": 415,
-    "image_too_large": 422,
-    "image_broken": 422,
-    "image_too_small": 422,
-    "image_too_complex": 422,
-}
 KEY_MAX = 80
 # Refusals that say nothing about the photo: they do not count towards closing the meeting.
 NOT_THE_PHOTO = frozenset({"busy", "meeting_has_photo", "upload_too_slow"})
@@ -63,7 +56,7 @@ def _earlier_answer(player_id: int, key: str | None, meeting_id: int) -> Photo |
     )
     photo = db_session().get(Photo, attempt.photo_id) if attempt else None
     if photo is not None and photo.meeting_id != meeting_id:
-        raise GameError("idempotency_key_reused", 422)
+        raise Refusal("idempotency_key_reused")
     return photo
 
 
@@ -82,7 +75,7 @@ def upload(meeting_id: int) -> Any:
     sessions = db.sessions(current_app)
     slot = take_slot(sessions, player.id, holder(), now(), _stale_after())
     if slot is None:
-        exc = GameError("upload_in_progress", 429, retry_after=5, limit=IN_FLIGHT)
+        exc = Refusal("upload_in_progress", retry_after=5, limit=IN_FLIGHT)
         _refuse_unread(exc)
         raise exc
     try:
@@ -107,7 +100,7 @@ def _check_before_body(meeting_id: int) -> tuple[Player, Meeting, str | None] | 
     _count_attempt(player.id)
     key = request.headers.get("Idempotency-Key", "").strip() or None
     if key is not None and len(key) > KEY_MAX:
-        raise GameError("field_invalid", 422, field="Idempotency-Key")
+        raise Refusal("field_invalid", field="Idempotency-Key")
     earlier = _earlier_answer(player.id, key, meeting_id)
     if earlier is not None:
         return earlier
@@ -124,7 +117,7 @@ def _check_before_body(meeting_id: int) -> tuple[Player, Meeting, str | None] | 
 
 def _refuse_unread(exc: GameError) -> None:
     leave_body_unread()
-    if exc.status == 429:
+    if status_of(exc) == 429:
         db_session().rollback()  # no connection held while it waits
         hold_back(2.0)
 
@@ -136,9 +129,9 @@ def _receive(player: Player, meeting: Meeting, key: str | None) -> Any:
         # Only now is the body read (@reads_own_body): a refusal above costs no upload.
         upload = request.files.get("photo")
     except RequestEntityTooLarge:
-        raise GameError("photo_too_large", 413) from None
+        raise Refusal("photo_too_large") from None
     if upload is None:
-        raise GameError("photo_missing", 422)
+        raise Refusal("photo_missing")
     config = current_app.config
     size = upload.stream.seek(0, os.SEEK_END)
     upload.stream.seek(0)
@@ -148,7 +141,7 @@ def _receive(player: Player, meeting: Meeting, key: str | None) -> Any:
     try:
         intake = develop_photo(job)
     except IntakeError as exc:
-        raise GameError(exc.code, INTAKE_STATUS[exc.code]) from None
+        raise Refusal(exc.code) from None
     finally:
         upload.close()  # the spooled body goes at once: the original is never kept
     # What the phone sent (after its own scaling, if it could): one line, for organisers.
@@ -169,7 +162,7 @@ def _receive(player: Player, meeting: Meeting, key: str | None) -> Any:
         s.rollback()
         earlier = _earlier_answer(player.id, key, meeting.id)
         if earlier is None:
-            raise GameError("meeting_has_photo", 409) from None
+            raise Refusal("meeting_has_photo") from None
         return jsonify(photo=photo_json(earlier)), 201
     # Committed beside the loop, published on it (what koppelkiek.outcomes.commit does in one).
     realtime.publish(sent.events)
@@ -183,7 +176,7 @@ def _count_attempt(player_id: int) -> None:
     for item in parse_many(str(current_app.config["PHOTO_RATE_LIMIT"])):
         if not rate.hit(item, "photo", str(player_id)):
             reset = rate.get_window_stats(item, "photo", str(player_id)).reset_time
-            raise GameError("too_many_photos", 429, retry_after=max(1, ceil(reset - time.time())))
+            raise Refusal("too_many_photos", retry_after=max(1, ceil(reset - time.time())))
 
 
 def _stale_after() -> timedelta:

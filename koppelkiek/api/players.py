@@ -19,6 +19,7 @@ from game.values import LeaderboardMode
 from koppelkiek import limits, realtime
 from koppelkiek.api.v1 import bp
 from koppelkiek.db import session as db_session
+from koppelkiek.errors import Refusal
 from koppelkiek.extensions import limiter
 from koppelkiek.identity import (
     PLAYER_COOKIE,
@@ -53,7 +54,7 @@ def api_join() -> Any:
     s = db_session()
     rnd = by_join_code(s, text_field(data, "join_code") or "")
     if rnd is None:
-        raise GameError("join_code_unknown", 404)
+        raise Refusal("join_code_unknown")
     try:
         joining = join_round(
             s, current_player(), rnd, display_name=text_field(data, "display_name",
@@ -109,7 +110,7 @@ def api_pairing_code() -> Any:
     s = db_session()
     rnd = current_round(s, player)
     if rnd is None:
-        raise GameError("not_in_round", 403)
+        raise Refusal("not_in_round")
     pairing = commit(show_code(s, player, rnd, now(), fix(body())))
     return jsonify(
         code=pairing.code,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -10,7 +11,11 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from game.errors import CODES as GAME_CODES
+from game.errors import GameError
+from koppelkiek.errors import HTTP_CODES, STATUS, WEB_CODES, Refusal
 from koppelkiek.messages import MESSAGES
+from uploads.errors import CODES as INTAKE_CODES
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "koppelkiek" / "translations"
@@ -44,11 +49,42 @@ def test_catalogue_is_complete_and_compiled(lang: str) -> None:
         assert set(re.findall(r"%\((\w+)\)s", msgid)) == set(re.findall(r"%\((\w+)\)s", text))
 
 
-def test_every_error_code_has_a_message() -> None:
-    used = set()
-    for path in list((ROOT / "game").glob("*.py")) + list((ROOT / "koppelkiek").glob("*.py")):
-        used |= set(re.findall(r'GameError\(\s*"(\w+)"', path.read_text()))
-        used |= set(re.findall(r'_bad\(\s*"(\w+)"', path.read_text()))
-    assert len(used) > 30  # the scan found the codes
-    missing = sorted(used - set(MESSAGES))
-    assert missing == []
+def test_every_code_has_one_status_and_a_message() -> None:
+    """The closed sets of codes (the game's, the intake's, the web layer's own) are the whole
+    list: each code has its status in the one table and a message, and nothing else does."""
+    codes = GAME_CODES | INTAKE_CODES | WEB_CODES
+    assert len(codes) == len(GAME_CODES) + len(INTAKE_CODES) + len(WEB_CODES)  # disjoint
+    assert sorted(c for c in codes if c not in STATUS) == []
+    assert sorted(c for c in codes if c not in MESSAGES) == []
+    assert sorted(set(STATUS) - codes) == [], "a status for a code that nobody raises"
+    assert sorted(set(MESSAGES) - codes) == [], "a message for a code that nobody raises"
+    assert {c: s for c, s in STATUS.items() if not 400 <= s < 600} == {}
+    # A refused HTTP request gets the code whose status it has.
+    assert {s: c for s, c in HTTP_CODES.items() if STATUS[c] != s} == {}
+
+
+def _raised_codes(folder: str) -> dict[str, str]:
+    """Each literal code at a raise site (GameError, Refusal, a module's `_bad`) -> where."""
+    found = {}
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in ("GameError", "Refusal", "_bad") and node.args
+                    and isinstance(node.args[0], ast.Constant)):
+                found[node.args[0].value] = f"{path.relative_to(ROOT)}:{node.lineno}"
+    return found
+
+
+def test_raise_sites_use_codes_of_their_layers_set() -> None:
+    in_game, in_web = _raised_codes("game"), _raised_codes("koppelkiek")
+    assert len(in_game) > 40 and len(in_web) > 20  # the scan found the raise sites
+    assert {c: at for c, at in in_game.items() if c not in GAME_CODES} == {}
+    assert {c: at for c, at in in_web.items() if c not in Refusal.codes} == {}
+
+
+def test_a_code_outside_the_closed_set_is_refused() -> None:
+    with pytest.raises(ValueError):
+        GameError("no_such_code")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        GameError("csrf_failed")  # type: ignore[arg-type]  # the web layer's, not the game's
+    assert Refusal("unsupported_type").code == "unsupported_type"  # passed on from the intake

@@ -11,7 +11,7 @@ import gevent
 from flask import Flask
 
 from game.errors import GameError
-from koppelkiek.errors import BODY_UNREAD
+from koppelkiek.errors import BODY_UNREAD, status_of
 from koppelkiek.serving import GivingWay, Pace, Server
 
 
@@ -90,7 +90,7 @@ def _answer(body: Any, length: int, pace: Pace) -> tuple[str, list[tuple[str, st
         try:
             data = b"".join(iter(lambda: environ["wsgi.input"].read(4096), b""))
         except GameError as exc:
-            start_response(f"{exc.status} Slow", [("Connection", "keep-alive")])
+            start_response(f"{status_of(exc)} Slow", [("Connection", "keep-alive")])
             return [exc.code.encode()]
         start_response("200 OK", [])
         return [data]
