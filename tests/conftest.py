@@ -27,7 +27,7 @@ from koppelkiek.db import db, upgrade
 from koppelkiek.extensions import limiter
 
 ROOT = Path(__file__).resolve().parents[1]
-PHOTOS = ROOT.parent / "shared" / "photos"
+PHOTOS = ROOT / "tests" / "data" / "photos"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("KOPPELKIEK_TEST_DATABASE_URL")
 

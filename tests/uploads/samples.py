@@ -1,7 +1,6 @@
-"""Shared test inputs: the real photos in ../shared/photos and small generated images.
+"""Shared test inputs: the real photos in tests/data/photos and small generated images.
 
-Licence of the real photos: CC BY-SA 4.0 / Wikimedia Commons (see shared/photos/README.md).
-They are read by path, never copied into the repository.
+Licence of the real photos: CC BY-SA 4.0 / Wikimedia Commons (see tests/data/photos/README.md).
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image
 
-PHOTOS = Path(__file__).resolve().parents[2].parent / "shared" / "photos"
+PHOTOS = Path(__file__).resolve().parents[1] / "data" / "photos"
 GPS_PHOTO = PHOTOS / "jpg" / "gps" / "DSCN0010.jpg"
 
 

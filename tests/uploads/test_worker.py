@@ -11,7 +11,7 @@ import pytest
 
 from uploads.worker import read_frame, write_frame
 
-PHOTOS = Path(__file__).resolve().parents[2].parent / "shared" / "photos"
+PHOTOS = Path(__file__).resolve().parents[1] / "data" / "photos"
 
 
 def test_worker_answers_photos_and_refusals_in_order() -> None:
