@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.uploads.samples import PHOTOS, real_photos, rel
+from tests.helpers import PHOTOS, real_photos, rel
 from uploads import IntakeError, take_in
 from uploads.dhash import dhash, hamming
 

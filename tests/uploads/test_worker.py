@@ -5,13 +5,11 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from tests.helpers import PHOTOS
 from uploads.worker import read_frame, write_frame
-
-PHOTOS = Path(__file__).resolve().parents[1] / "data" / "photos"
 
 
 def test_worker_answers_photos_and_refusals_in_order() -> None:
