@@ -44,7 +44,6 @@ import multiprocessing as mp
 import os
 import random
 import resource
-import socket
 import ssl
 import subprocess
 import sys
@@ -62,13 +61,19 @@ from typing import Any
 from production import Production, live_round, run_cli
 from results import machine, record
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.live_server import (
+    HOOGRAVEN,
+    cpu_seconds,
+    free_ports,
+    own_cpu_seconds,
+    serve,
+    stop,
+    tree_rss_mb,
+    wait_healthy,
+)
+
 PORTS = range(9100, 9200)  # clear of the tests (8765..8865, 8900..8999) and fanout (8870..8899)
-BOUNDARY = {  # Hoograven, Utrecht
-    "type": "Polygon",
-    "coordinates": [[[5.1150, 52.0720], [5.1330, 52.0720], [5.1330, 52.0800],
-                     [5.1150, 52.0800], [5.1150, 52.0720]]],
-}
+BOUNDARY = HOOGRAVEN  # Utrecht
 SPOT = (52.0760, 5.1240)
 CALL_TIMEOUT = 120.0  # a phone gives up after this, as in the measured afternoon
 GRACE = 150.0  # after the last minute: meetings under way may finish
@@ -125,57 +130,6 @@ def prepare_photos(kb: int, count: int) -> float:
 
 # ---- the server -----------------------------------------------------------------------------
 
-def free_ports(count: int) -> list[int]:
-    found = []
-    for port in PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        found.append(port)
-        if len(found) == count:
-            return found
-    raise RuntimeError("no free port")
-
-
-def tree(pid: int) -> list[int]:
-    """A process and its descendants (the intake workers; gunicorn's worker)."""
-    found, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        found.append(p)
-        with contextlib.suppress(OSError):
-            for task in Path(f"/proc/{p}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
-    return found
-
-
-def rss_mb(pid: int) -> float:
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def tree_rss_mb(pid: int) -> float:
-    """VmRSS of a process and its descendants, in MB."""
-    return sum(rss_mb(p) for p in tree(pid))
-
-
-def own_cpu_seconds(pid: int) -> float:
-    """CPU time of one process (0 once it is gone)."""
-    with contextlib.suppress(OSError):
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return 0.0
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time of a process and its living descendants."""
-    return sum(own_cpu_seconds(p) for p in tree(pid))
-
 
 @dataclass
 class Server:
@@ -195,21 +149,9 @@ class Server:
         return live_round(self.cli, self.folder, BOUNDARY)
 
     def start(self) -> None:
-        log = (self.folder / "server.log").open("wb")
-        port = self.url.rsplit(":", 1)[1]
-        self.proc = subprocess.Popen([sys.executable, "-m", "koppelkiek.cli", "serve", "--host",
-                                      "127.0.0.1", "--port", port], env=self.env, cwd=ROOT,
-                                     stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError((self.folder / "server.log").read_text())
-            with contextlib.suppress(OSError), \
-                    urllib.request.urlopen(self.url + "/healthz", timeout=2) as res:
-                if res.status == 200:
-                    return
-            time.sleep(0.2)
-        raise RuntimeError("the server did not answer /healthz")
+        log = self.folder / "server.log"
+        self.proc = serve(self.env, int(self.url.rsplit(":", 1)[1]), log)
+        wait_healthy(self.url, self.proc, log, 60.0, 0.2)
 
     @property
     def pids(self) -> list[int]:
@@ -220,12 +162,8 @@ class Server:
         return (self.folder / "server.log").read_text(errors="replace")
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        if self.proc:
+            stop(self.proc, 20.0)
 
 
 # ---- the phones (load processes) -----------------------------------------------------------
@@ -581,10 +519,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         server: Any
         if args.production:
             server = Production(Path(folder) / "instance", args.database_url, args.redis_url)
-            rnd = server.setup(free_ports(4), BOUNDARY)
+            rnd = server.setup(free_ports(4, PORTS), BOUNDARY)
         else:
             server = Server(Path(folder) / "instance")
-            rnd = server.setup(free_ports(1)[0])
+            rnd = server.setup(free_ports(1, PORTS)[0])
         server.start()
         conf = {"url": server.url, "round_id": rnd["id"], "join_code": rnd["join_code"],
                 "photo_kb": args.photo_kb, "meet_every_s": (low * 60, high * 60),

@@ -31,16 +31,17 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fanout import (  # noqa: E402
+    PORTS,
     ROOT,
     SPOT,
     WAIT,
     Game,
-    free_port,
     noise_jpeg,
     percentile,
-    rss_mb,
 )
 from results import machine, record  # noqa: E402
+
+from tests.live_server import free_port, memory_mb  # noqa: E402
 
 SECTION = "Event loop under load"
 UPLOADS = 10
@@ -166,7 +167,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="kk-event-loop-") as folder:
         game = Game(Path(folder) / "instance")
         game.seed(count)
-        with game.serve(free_port()) as (url, server):
+        with game.serve(free_port(PORTS)) as (url, server):
             prober = Probe(url, game.round_id)
             sessions = [requests.Session() for _ in range(UPLOADS)]
 
@@ -196,7 +197,7 @@ def main() -> int:
             time.sleep(0.5)
             quiet.append((time.perf_counter(), time.perf_counter() + args.quiet))
             time.sleep(args.quiet)
-            rss = rss_mb(server.pid)
+            rss = memory_mb(server.pid)
             samples = prober.finish()
     elapsed = time.monotonic() - began
 

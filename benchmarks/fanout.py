@@ -31,15 +31,12 @@ import json
 import multiprocessing as mp
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,14 +48,20 @@ from typing import Any
 from results import RESULTS, machine, record
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.live_server import (  # noqa: E402  (the shared harness of tests and benchmarks)
+    HOOGRAVEN,
+    free_port,
+    memory_mb,
+    stop,
+    wait_healthy,
+)
+
 SECTION = "Fan-out"
 PORTS = range(8870, 8900)  # clear of the test servers (8765..8865, 8900..8999)
 SPOT = {"lat": 52.0760, "lon": 5.1240, "accuracy": 10.0}  # inside BOUNDARY
-BOUNDARY = {  # Hoograven, Utrecht
-    "type": "Polygon",
-    "coordinates": [[[5.1150, 52.0720], [5.1330, 52.0720], [5.1330, 52.0800],
-                     [5.1150, 52.0800], [5.1150, 52.0720]]],
-}
+BOUNDARY = HOOGRAVEN  # Utrecht
 P99_GOAL, RSS_GOAL_MB = 1.5, 150.0
 WAIT = 60.0  # safety net against a hang, not a measurement
 
@@ -92,58 +95,11 @@ socketio.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_output=False)
 """
 
 
-# ---- shared with benchmarks/event_loop.py -------------------------------------------------
+# ---- shared with benchmarks/event_loop.py and hostile.py ------------------------------------
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def free_port(taken: set[int] | None = None) -> int:
-    for port in PORTS:
-        if taken and port in taken:
-            continue
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS.start}..{PORTS.stop - 1}")
-
-
-def rss_mb(pid: int) -> tuple[float, float]:
-    """(VmRSS, VmHWM) of a process in MB."""
-    found = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            found[key] = int(value.split()[0]) / 1024
-    return found["VmRSS"], found["VmHWM"]
-
-
-def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as res:
-                if res.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer /healthz:\n{log.read_text()}")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 @contextmanager
@@ -152,7 +108,7 @@ def process(args: list[str], env: dict[str, str], log: Path,
     with log.open("wb") as out:
         proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     try:
-        wait_healthy(f"http://127.0.0.1:{port}", proc, log)
+        wait_healthy(f"http://127.0.0.1:{port}", proc, log, WAIT)
         yield proc
     finally:
         stop(proc)
@@ -331,15 +287,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="kk-fanout-") as folder:
         game = Game(Path(folder) / "instance")
         game.seed(args.photos)
-        port = free_port()
-        bare_port = free_port({port})
+        port = free_port(PORTS)
+        bare_port = free_port(PORTS, {port})
         bare_url = f"http://127.0.0.1:{bare_port}"
         bare_args = [sys.executable, "-c", BARE_SERVER, str(bare_port)]
         with game.serve(port) as (url, server), \
                 process(bare_args, game.env, Path(folder) / "bare.log", bare_port) as bare:
             http = requests.Session()
             base_seq = http.get(f"{url}/api/v1/rounds/{game.round_id}/standings").json()["seq"]
-            idle_rss = rss_mb(server.pid)[0], rss_mb(bare.pid)[0]
+            idle_rss = memory_mb(server.pid)[0], memory_mb(bare.pid)[0]
             out, done = ctx.Queue(), ctx.Event()
             procs = [ctx.Process(target=worker, args=(
                 i, {"koppelkiek": url, "bare": bare_url}, game.round_id, args.clients, out,
@@ -354,7 +310,7 @@ def main() -> int:
                     raise RuntimeError(f"worker {message[1]}: {message[2]}")
                 ready += message[0] == "ready"
             connect_s = time.monotonic() - connecting
-            connected_rss = rss_mb(server.pid)[0], rss_mb(bare.pid)[0]
+            connected_rss = memory_mb(server.pid)[0], memory_mb(bare.pid)[0]
             print(f"{total} clients on each server after {connect_s:.1f} s;"
                   f" RSS koppelkiek {connected_rss[0]:.1f} MB, bare {connected_rss[1]:.1f} MB")
 
@@ -380,7 +336,7 @@ def main() -> int:
                 stamps, _ = collect(out, args.workers, "bare", n + 1, args.clients, pending)
                 latency["bare"] += [t - answered for t in stamps]
                 time.sleep(0.3)
-            after_rss = rss_mb(server.pid), rss_mb(bare.pid)
+            after_rss = memory_mb(server.pid), memory_mb(bare.pid)
             done.set()
             for p in procs:
                 p.join(timeout=30)

@@ -50,6 +50,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fanout import BOUNDARY, ROOT, SPOT, percentile, process  # noqa: E402
 from results import machine, record  # noqa: E402
 
+from tests.live_server import free_port, rss_mb, tree  # noqa: E402
+
 SECTION = "Hostile traffic"
 PORTS = range(8830, 8840)
 SLOW = 65
@@ -75,17 +77,6 @@ WHAT_MATTERED = (
     " (~8 bytes a pixel), which keeps the lifted-limit peak close to the 300 MB goal."
 )
 NEIGHBOUR_BUSY: list[int] = []  # 503 busy answers the neighbour retried
-
-
-def port() -> int:
-    for candidate in PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", candidate))
-            except OSError:
-                continue
-            return candidate
-    raise RuntimeError("no free port in 8830..8839")
 
 
 class Photos:
@@ -201,21 +192,10 @@ class Memory:
         self._thread.start()
 
     def now(self) -> float:
-        total = server = 0.0
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                status = (entry / "status").read_text()
-            except OSError:
-                continue
-            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-            if int(entry.name) == self.pid or int(fields.get("PPid", "0")) == self.pid:
-                rss = int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
-                total += rss
-                server = rss if int(entry.name) == self.pid else server
-        self.server = max(getattr(self, "server", 0.0), server)
-        return total
+        pids = tree(self.pid)
+        sizes = [rss_mb(p) for p in pids]
+        self.server = max(getattr(self, "server", 0.0), sizes[0])
+        return sum(sizes)
 
     def _run(self) -> None:
         while not self._stop.wait(0.25):
@@ -410,7 +390,7 @@ def capacity(url: str, cast: Cast, photos: list[bytes]) -> dict[str, Any]:
 
 @contextmanager
 def serving(folder: Path, env: dict[str, str]) -> Iterator[tuple[int, str, Any]]:
-    chosen = port()
+    chosen = free_port(PORTS)
     url = f"http://127.0.0.1:{chosen}"
     args = [sys.executable, "-m", "koppelkiek.cli", "serve", "--host", "127.0.0.1",
             "--port", str(chosen)]

@@ -3,56 +3,36 @@
 nginx with deploy/nginx.conf (its ports, certificate and paths changed, nothing else), two
 gunicorn processes from deploy/koppelkiek@.service's ExecStart with deploy/koppelkiek.env
 (KOPPELKIEK_TRUSTED_PROXIES=1), on a fresh PostgreSQL database and Redis. Only nginx's own
-limits are raised (worker connections, open files): a site file cannot set those.
+limits are raised (worker connections, open files): a site file cannot set those. The setup
+itself is the tests' (tests/live_server.py: Deployed), as the production smoke test runs it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import shlex
 import shutil
-import ssl
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-DEPLOY = ROOT / "deploy"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+sys.path.insert(0, str(ROOT))
 
-
-def _swap(text: str, old: str, new: str) -> str:
-    if old not in text:
-        raise RuntimeError(f"deploy file no longer contains {old!r}")
-    return text.replace(old, new)
-
-
-def _wait(url: str, procs: list[subprocess.Popen[bytes]], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    context = ssl._create_unverified_context()  # our own self-signed certificate
-    while time.monotonic() < deadline:
-        if any(p.poll() is not None for p in procs):
-            raise RuntimeError(log.read_text())
-        with contextlib.suppress(OSError), \
-                urllib.request.urlopen(url + "/healthz", timeout=2, context=context) as res:
-            if res.status == 200:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer /healthz")
+from tests.live_server import (  # noqa: E402  (the shared harness of tests and benchmarks)
+    Deployed,
+    clean_env,
+    deploy_settings,
+    koppelkiek,
+    recreate_database,
+)
 
 
 def run_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     """`koppelkiek ARGS`; `check` may exit 1 (its answer is in the output), nothing else may."""
-    done = subprocess.run([sys.executable, "-m", "koppelkiek.cli", *args], env=env, cwd=ROOT,
-                          input=stdin, capture_output=True, text=True, timeout=300, check=False)
+    done = koppelkiek(env, *args, stdin=stdin, timeout=300)
     if done.returncode not in (0, 1) or (done.returncode and args[0] != "check"):
         raise RuntimeError(f"koppelkiek {' '.join(args)}: {done.stdout}{done.stderr}")
     return done.stdout + (f"\nexit {done.returncode}" if done.returncode else "")
@@ -82,111 +62,49 @@ class Production:
 
     def __init__(self, folder: Path, database_url: str, redis_url: str) -> None:
         self.folder, self.database_url, self.redis_url = folder, database_url, redis_url
-        self.procs: list[subprocess.Popen[bytes]] = []
         self.env: dict[str, str] = {}
         self.url = ""
         self.nginx_dir = Path(tempfile.mkdtemp(prefix="kk-afternoon-nginx-"))
+        self.deployed: Deployed | None = None
 
     @property
     def pids(self) -> list[int]:
-        return [p.pid for p in self.procs[:2]]  # the app processes; nginx is not ours to weigh
+        assert self.deployed is not None
+        return [p.pid for p in self.deployed.procs[:2]]  # the app processes; nginx is not ours
 
     def cli(self, *args: str, stdin: str | None = None) -> str:
         return run_cli(self.env, *args, stdin=stdin)
 
     def setup(self, ports: list[int], boundary: dict[str, Any]) -> dict[str, Any]:
-        import psycopg
         import redis
-        from sqlalchemy.engine import make_url
 
-        https, plain, *self.app_ports = ports
+        https, plain, *app_ports = ports
         self.url = f"https://127.0.0.1:{https}"
-        target = make_url(self.database_url)
-        admin = target.set(drivername="postgresql", database="postgres")
-        with psycopg.connect(admin.render_as_string(hide_password=False),
-                             autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{target.database}"')
+        recreate_database(self.database_url)
         redis.Redis.from_url(self.redis_url).flushdb()
-        settings = {}
-        for line in (DEPLOY / "koppelkiek.env").read_text().splitlines():
-            if line.strip() and not line.lstrip().startswith("#"):
-                name, _, value = line.partition("=")
-                settings[name.strip()] = value.strip()
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("KOPPELKIEK_")}
-        self.env |= settings | {
+        self.env = clean_env(**deploy_settings() | {
             "KOPPELKIEK_INSTANCE": str(self.folder), "KOPPELKIEK_DATABASE_URL": self.database_url,
             "KOPPELKIEK_MESSAGE_QUEUE": self.redis_url,
             "KOPPELKIEK_RATELIMIT_STORAGE_URI": self.redis_url,
-            "KOPPELKIEK_PUBLIC_URL": self.url, "PYTHONUNBUFFERED": "1"}
+            "KOPPELKIEK_PUBLIC_URL": self.url})
         rnd = live_round(self.cli, self.folder, boundary)
-        self._nginx_files(https, plain)
+        # What Debian's nginx.conf gives a site, with room for 1,000 phones' connections.
+        self.deployed = Deployed(folder=self.nginx_dir, logs=self.folder, env=self.env,
+                                 https=https, http_port=plain, app_ports=app_ports,
+                                 connections=16384, open_files=32768, error_level="warn")
+        self.deployed.configure()
         return rnd  # type: ignore[no-any-return]
 
-    def _nginx_files(self, https: int, plain: int) -> None:
-        d = self.nginx_dir
-        d.chmod(0o755)
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-            (d / kind).mkdir(mode=0o777)
-            (d / kind).chmod(0o777)
-        cert, key = d / "cert.pem", d / "key.pem"
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                        "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                       check=True, capture_output=True, timeout=60)
-        site = (DEPLOY / "nginx.conf").read_text()
-        site = _swap(site, "listen 443 ssl;", f"listen 127.0.0.1:{https} ssl;")
-        site = _swap(site, "listen 80;", f"listen 127.0.0.1:{plain};")
-        site = _swap(site, "/etc/letsencrypt/live/kiek.example.nl/fullchain.pem", str(cert))
-        site = _swap(site, "/etc/letsencrypt/live/kiek.example.nl/privkey.pem", str(key))
-        site = _swap(site, "server 127.0.0.1:5001;", f"server 127.0.0.1:{self.app_ports[0]};")
-        site = _swap(site, "server 127.0.0.1:5002;", f"server 127.0.0.1:{self.app_ports[1]};")
-        (d / "site.conf").write_text(site)
-        mime = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").exists() else ""
-        temp = "\n".join(f"    {kind}_temp_path {d / kind};"
-                         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-        # What Debian's nginx.conf gives a site, with room for 1,000 phones' connections.
-        (d / "nginx.conf").write_text(f"""
-worker_processes 1;
-worker_rlimit_nofile 32768;
-pid {d / "nginx.pid"};
-error_log {d / "error.log"} warn;
-events {{ worker_connections 16384; }}
-http {{
-    {mime}
-    default_type application/octet-stream;
-{temp}
-    access_log off;
-    include {d / "site.conf"};
-}}
-""")
-
     def start(self) -> None:
-        unit = (DEPLOY / "koppelkiek@.service").read_text()
-        line = next(x for x in unit.splitlines() if x.startswith("ExecStart="))
-        for port in self.app_ports:
-            words = shlex.split(line.removeprefix("ExecStart=").replace("%i", str(port)))
-            words[0] = str(Path(sys.executable).parent / "gunicorn")
-            log = (self.folder / f"gunicorn-{port}.log").open("wb")
-            self.procs.append(subprocess.Popen(words, env=self.env, cwd=ROOT, stdout=log,
-                                               stderr=subprocess.STDOUT))
-        for port in self.app_ports:
-            _wait(f"http://127.0.0.1:{port}", self.procs, self.folder / f"gunicorn-{port}.log")
-        d = self.nginx_dir
-        self.procs.append(subprocess.Popen(
-            [NGINX, "-p", str(d), "-e", str(d / "error.log"), "-c", str(d / "nginx.conf"),
-             "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT))
-        _wait(self.url, self.procs, d / "error.log")
+        assert self.deployed is not None
+        self.deployed.start()
 
     def log(self) -> str:
+        assert self.deployed is not None
         return "".join((self.folder / f"gunicorn-{p}.log").read_text(errors="replace")
-                       for p in self.app_ports)
+                       for p in self.deployed.app_ports)
 
     def stop(self) -> None:
-        for proc in self.procs:
-            proc.terminate()
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        if self.deployed is not None:
+            self.deployed.stop(20.0)
         shutil.rmtree(self.nginx_dir, ignore_errors=True)

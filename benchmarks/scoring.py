@@ -37,10 +37,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
 from results import RESULTS, machine, record  # noqa: E402
 from sqlalchemy import Engine, insert, update  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from game.duplicates import bands  # noqa: E402
@@ -63,6 +61,7 @@ from game.photos import record_photo  # noqa: E402
 from game.rounds import RoundSpec, change_state, create_round  # noqa: E402
 from koppelkiek.db import make_engine, upgrade  # noqa: E402
 from scoring import ScoredPhoto, SpotHit, Tally  # noqa: E402
+from tests.live_server import drop_database, fresh_database  # noqa: E402
 from uploads import DerivedImages, Intake, PhotoFacts, Position  # noqa: E402
 
 SECTION = "Scoring one photo"
@@ -214,23 +213,6 @@ def time_replay(engine: Engine, round_id: int) -> float:
     return elapsed * 1000
 
 
-def fresh_postgres(url: str) -> str:
-    base = make_url(url)
-    name = f"{base.database or 'koppelkiek'}_scoring"
-    admin = base.set(drivername="postgresql", database="postgres")
-    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return base.set(database=name).render_as_string(hide_password=False)
-
-
-def drop_postgres(url: str) -> None:
-    target = make_url(url)
-    admin = target.set(drivername="postgresql", database="postgres")
-    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
-
-
 def run(backend: str, url: str, reps: int, replays: int) -> dict[str, Any]:
     engine = make_engine(url)
     upgrade(engine)
@@ -273,11 +255,11 @@ def main() -> int:
         results["SQLite"] = run("sqlite", f"sqlite:///{Path(folder) / 'bench.db'}", args.reps,
                                 args.replays)
     if pg:
-        url = fresh_postgres(pg)
+        url = fresh_database(pg, "scoring")
         try:
             results["PostgreSQL"] = run("postgresql", url, args.reps, args.replays)
         finally:
-            drop_postgres(url)
+            drop_database(url)
     rows, notes, ok = [], [], True
     for backend, r in results.items():
         rec, rep = r["record"], r["replay"]

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -338,6 +338,22 @@ def register(app: Flask) -> None:
             app.cli.add_command(command)
 
 
-cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=False,
-                 help="Koppelkiek: a game that gets neighbours to meet.")
-cli.add_command(serve_command)
+class KoppelkiekGroup(click.Group):
+    """Only the game's own commands and options: none of Flask's (-A, -e, --debug) and no
+    extension's (Flask-Limiter's `limiter`), which organisers have no use for."""
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        # `with_appcontext` builds the app from the ScriptInfo it finds in the context.
+        extra.setdefault("obj", ScriptInfo(create_app=create_app))
+        return super().make_context(info_name, args, parent, **extra)
+
+
+@click.group(cls=KoppelkiekGroup)
+@click.version_option(package_name="koppelkiek", prog_name="Koppelkiek")
+def cli() -> None:
+    """Koppelkiek: a game that gets neighbours to meet."""
+
+
+for _command in COMMANDS:
+    cli.add_command(_command)

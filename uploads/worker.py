@@ -2,7 +2,8 @@
 
 Pillow's JPEG encoder keeps the GIL for a whole progressive encode (about 0.15 s for the
 display image), so in the server's own process image work stalls the event loop however
-many threads it runs on. A separate process has its own GIL. Run: `python -m uploads.worker`.
+many threads it runs on. A separate process has its own GIL.
+Run: `python -m uploads.worker`.
 """
 
 from __future__ import annotations

@@ -8,20 +8,16 @@ Chromium the tests are skipped locally and fail in CI (`need()`).
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import zxingcpp
-from PIL import Image, ImageOps
 
-from tests.conftest import ROOT, need
+from tests.browser.phones import SPOT_A
+from tests.helpers import ROOT, need
 from tests.live_server import Server, live_server
-
-__all__ = ["Server", "decode_qr"]
 
 CHROMIUM = os.environ.get("KOPPELKIEK_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -33,9 +29,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-# Two spots in Hoograven, a few metres apart and well inside HOOGRAVEN.
-SPOT_A = {"latitude": 52.0760, "longitude": 5.1240, "accuracy": 10}
-SPOT_B = {"latitude": 52.0761, "longitude": 5.1241, "accuracy": 10}
 
 
 @pytest.fixture(scope="session")
@@ -108,13 +101,3 @@ def screenshots() -> Path:
     return SCREENSHOTS
 
 
-def decode_qr(png: bytes) -> str:
-    """Read the one QR code in a screenshot with zxing-cpp, as a phone camera would.
-
-    A white margin is added first: a camera sees the paper or the screen around the code.
-    """
-    image = ImageOps.expand(Image.open(io.BytesIO(png)).convert("RGB"), border=40, fill="white")
-    found = [r.text for r in zxingcpp.read_barcodes(image)
-             if r.format == zxingcpp.BarcodeFormat.QRCode]
-    assert len(found) == 1, f"expected one QR code in the screenshot, found {found}"
-    return found[0]

@@ -15,15 +15,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Server
-from tests.browser.test_meeting import join
-from tests.browser.test_photo import (
-    AREZZO_A,
-    AREZZO_B,
-    claim_then_open_photo,
-    photo_taken_now,
-)
-from tests.conftest import AREZZO
+from tests.browser.phones import AREZZO_A, AREZZO_B, claim_then_open_photo, join, photo_taken_now
+from tests.helpers import AREZZO
+from tests.live_server import Server
 
 pytestmark = pytest.mark.browser
 

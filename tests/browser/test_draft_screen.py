@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Server
-from tests.conftest import HOOGRAVEN
-from tests.live_server import SEED_PASSWORD
+from tests.helpers import HOOGRAVEN
+from tests.live_server import SEED_PASSWORD, Server
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import SPOT_A, Server, decode_qr
-from tests.conftest import HOOGRAVEN
+from tests.browser.phones import SPOT_A, decode_qr
+from tests.helpers import HOOGRAVEN
+from tests.live_server import Server
 
 pytestmark = pytest.mark.browser
 

@@ -17,44 +17,23 @@ import re
 import time
 import urllib.request
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Server
-from tests.browser.test_meeting import join
-from tests.browser.test_photo import (
-    AREZZO_A,
-    AREZZO_B,
-    CAMERA_FILE,
-    EXIF_TIME,
-    ROME,
-    claim_then_open_photo,
-    show_code,
+from tests.browser.phones import (
+    arezzo_round,
+    expect_standings,
+    meet,
+    open_screen,
+    same_document,
+    send_photo,
 )
-from tests.conftest import AREZZO
-from tests.live_server import live_server
+from tests.live_server import Server, live_server
 
 pytestmark = pytest.mark.browser
-
-MARKER = "window.__sameDocument"
-
-
-def camera_photo_now(name: str, folder: Path) -> Path:
-    """Like test_photo.photo_taken_now, for another of the Arezzo camera files (all have EXIF
-    GPS inside AREZZO and three EXIF times). Each test uses its own file: the derived JPEGs of
-    one file are the same in every round, and the server keeps image hashes unique."""
-    original = (CAMERA_FILE.parent / name).read_bytes()
-    assert len(EXIF_TIME.findall(original)) == 3, f"{name} is not a file this test knows"
-    stamp = datetime.now(ROME).strftime("%Y:%m:%d %H:%M:%S").encode()
-    adjusted = EXIF_TIME.sub(stamp, original)
-    assert len(adjusted) == len(original) and adjusted.count(stamp) == 3
-    path = folder / f"now-{name}"
-    path.write_bytes(adjusted)
-    return path
 
 
 @pytest.fixture
@@ -62,60 +41,6 @@ def own_server(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterat
     """A server of this test's own, which it may kill and start again."""
     with live_server(tmp_path_factory.mktemp("screen-instance")) as srv:
         yield srv
-
-
-def arezzo_round(server: Server, name: str, folder: Path, **kwargs: Any) -> dict[str, Any]:
-    """A live round in a neighbourhood around Arezzo, where the camera file was taken."""
-    return server.live_round(name, folder, boundary=AREZZO, timezone="Europe/Rome", **kwargs)
-
-
-def open_screen(context: Any, server: Server, round_id: int) -> Any:
-    """The screen page, once its first snapshot is in; marked, so a reload would show."""
-    screen = context.new_page()
-    screen.goto(f"{server.url}/screen/{round_id}")
-    expect(screen.locator("body")).to_have_attribute("data-seq", re.compile(r"^\d+$"))
-    expect(screen.get_by_test_id("reconnecting")).to_be_hidden()
-    screen.evaluate(f"{MARKER} = true")
-    return screen
-
-
-def same_document(page: Any) -> bool:
-    return page.evaluate(MARKER) is True
-
-
-def expect_standings(screen: Any, rows: list[tuple[str, int]]) -> None:
-    """The screen's players list, in order: (name, points)."""
-    standings = screen.locator("#standings li")
-    expect(standings.locator(".name")).to_have_text([name for name, _ in rows])
-    expect(standings.locator(".points")).to_have_text([str(points) for _, points in rows])
-
-
-def meet(server: Server, phone: Any, join_url: str, names: tuple[str, str]) -> tuple[Any, Any]:
-    """A joins and shows a code, B scans it and joins: they met. A goes back to /play.
-
-    Returns the two pages: A on /play (marked, 0 points), B on the meeting's photo page.
-    """
-    a = phone(AREZZO_A).new_page()
-    a.goto(join_url)
-    join(a, names[0])
-    url = show_code(a)
-    b = phone(AREZZO_B).new_page()
-    b.goto(url)
-    join(b, names[1])
-    claim_then_open_photo(b, url, names[0])
-    a.goto(f"{server.url}/play")
-    expect(a.get_by_test_id("points")).to_have_text("0")
-    a.evaluate(f"{MARKER} = true")
-    return a, b
-
-
-def send_photo(b: Any, camera_file: str, folder: Path) -> None:
-    """On the meeting page: a real camera file (time adjusted to now) is sent and accepted."""
-    b.set_input_files("#photo-input", str(camera_photo_now(camera_file, folder)))
-    expect(b.locator("#photo-preview")).to_be_visible()
-    b.locator("#photo-send").click()
-    done = b.get_by_test_id("photo-done")
-    expect(done).to_have_attribute("data-status", "accepted", timeout=20_000)
 
 
 def api_join(server: Server, join_code: str, name: str) -> dict[str, Any]:

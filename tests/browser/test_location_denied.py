@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import SPOT_A, Server
-from tests.browser.test_meeting import join
+from tests.browser.phones import SPOT_A, join
+from tests.live_server import Server
 
 pytestmark = pytest.mark.browser
 

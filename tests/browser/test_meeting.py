@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import SPOT_A, SPOT_B, Server, decode_qr
+from tests.browser.phones import SPOT_A, SPOT_B, decode_qr, join
+from tests.live_server import Server
 
 pytestmark = pytest.mark.browser
 
@@ -32,16 +33,6 @@ def wait_for_connect(page: Any, frames: list[str], timeout: float = 10.0) -> Non
     while not any(f.startswith("40") for f in frames):
         assert time.monotonic() < deadline, f"no Socket.IO connect; frames seen: {frames}"
         page.wait_for_timeout(50)
-
-
-def join(page: Any, name: str) -> None:
-    """On a join page: choose a name, then continue past the recovery code."""
-    expect(page).to_have_url(re.compile(r"/r/[A-Z0-9]+"))
-    page.fill("#display_name", name)
-    page.get_by_role("button", name=re.compile("Doe mee|Join the game")).click()
-    expect(page).to_have_url(re.compile(r"/welcome"))
-    expect(page.get_by_test_id("recovery-code")).to_be_visible()
-    page.click("#continue")
 
 
 def test_two_phones_meet_by_scanning_a_code_and_the_code_works_once(

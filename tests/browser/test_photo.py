@@ -10,62 +10,26 @@ neighbourhood's zone. Nothing else in the file changes: its EXIF GPS still says 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Server, decode_qr
-from tests.browser.test_meeting import join
-from tests.conftest import AREZZO, PHOTOS
+from tests.browser.phones import (
+    AREZZO_A,
+    AREZZO_B,
+    claim_then_open_photo,
+    join,
+    photo_taken_now,
+    show_code,
+)
+from tests.helpers import AREZZO
+from tests.live_server import Server
 
 pytestmark = pytest.mark.browser
 
-ROME = ZoneInfo("Europe/Rome")
-CAMERA_FILE = PHOTOS / "jpg" / "gps" / "DSCN0010.jpg"  # EXIF GPS 43.467448 N, 11.885127 E
-EXIF_TIME = re.compile(rb"\d{4}:\d{2}:\d{2} \d{2}:\d{2}:\d{2}")
-# Phones standing in Arezzo, inside AREZZO and a few metres apart.
-AREZZO_A = {"latitude": 43.4670, "longitude": 11.8850, "accuracy": 10}
-AREZZO_B = {"latitude": 43.4671, "longitude": 11.8851, "accuracy": 10}
 AREZZO_C = {"latitude": 43.4669, "longitude": 11.8849, "accuracy": 10}
-
-
-def photo_taken_now(folder: Path) -> Path:
-    """A copy of the camera file whose EXIF times say "now in Rome", same length, same layout."""
-    original = CAMERA_FILE.read_bytes()
-    assert len(EXIF_TIME.findall(original)) == 3, "DSCN0010.jpg is not the file this test knows"
-    stamp = datetime.now(ROME).strftime("%Y:%m:%d %H:%M:%S").encode()
-    adjusted = EXIF_TIME.sub(stamp, original)
-    assert len(adjusted) == len(original) and adjusted.count(stamp) == 3
-    path = folder / "DSCN0010-now.jpg"
-    path.write_bytes(adjusted)
-    return path
-
-
-def show_code(page: Any) -> str:
-    """On the player page: open "show my code" and read the QR code from the pixels."""
-    page.get_by_role("link", name=re.compile("Laat mijn code zien|Show my code")).click()
-    expect(page).to_have_url(re.compile(r"/meet$"))
-    short_code = page.get_by_test_id("short-code")
-    expect(short_code).to_have_attribute("data-code", re.compile(r"^[A-Z0-9]{6}$"))
-    qr = page.get_by_test_id("qr")
-    expect(qr.locator("svg")).to_be_visible()
-    url = decode_qr(qr.screenshot())
-    assert url.endswith(f"/m/{short_code.get_attribute('data-code')}"), url
-    return url
-
-
-def claim_then_open_photo(page: Any, url: str, partner: str) -> None:
-    """B's camera opened A's code (B has joined already): the meeting, then "Take our photo"."""
-    expect(page).to_have_url(url)
-    met = page.get_by_test_id("claim-met")
-    expect(met).to_be_visible()
-    expect(met).to_contain_text(partner)
-    page.get_by_test_id("to-photo").click()
-    expect(page).to_have_url(re.compile(r"/meetings/\d+$"))
 
 
 def test_a_real_photo_from_arezzo_is_accepted_and_its_twin_is_a_duplicate(

@@ -21,17 +21,17 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Server
-from tests.browser.test_meeting import join
-from tests.browser.test_photo import (
+from tests.browser.phones import (
     AREZZO_A,
     AREZZO_B,
     EXIF_TIME,
     ROME,
     claim_then_open_photo,
+    join,
     show_code,
 )
-from tests.conftest import AREZZO, PHOTOS
+from tests.helpers import AREZZO, PHOTOS
+from tests.live_server import Server
 
 pytestmark = pytest.mark.browser
 

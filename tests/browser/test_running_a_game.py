@@ -17,8 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Server
-from tests.browser.test_live_screen import (
+from tests.browser.phones import (
     MARKER,
     arezzo_round,
     expect_standings,
@@ -27,7 +26,7 @@ from tests.browser.test_live_screen import (
     same_document,
     send_photo,
 )
-from tests.live_server import SEED_PASSWORD
+from tests.live_server import SEED_PASSWORD, Server
 
 pytestmark = pytest.mark.browser
 

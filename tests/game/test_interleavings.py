@@ -27,8 +27,7 @@ from game.neighbourhoods import create_neighbourhood
 from game.photos import record_photo
 from game.players import join
 from game.rounds import RoundSpec, apply_rules, change_state, create_round
-from tests.conftest import HOOGRAVEN
-from tests.game.test_ledger import fake_intake
+from tests.helpers import HOOGRAVEN, fake_intake
 from uploads import Position
 
 T0 = datetime.now(UTC).replace(microsecond=0)

@@ -6,7 +6,6 @@ layer does not look at pixels, and this keeps hundreds of steps fast.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -24,8 +23,8 @@ from game.photos import record_photo
 from game.players import join
 from game.rounds import RoundSpec, change_state, create_round
 from koppelkiek.db import upgrade
-from tests.conftest import HOOGRAVEN
-from uploads import DerivedImages, Intake, PhotoFacts, Position
+from tests.helpers import HOOGRAVEN, fake_intake
+from uploads import Position
 
 T0 = datetime(2026, 6, 13, 13, 0, tzinfo=UTC)
 INSIDE = Position(52.0760, 5.1240, 10.0)
@@ -36,14 +35,6 @@ def engine(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
     engine = create_engine(f"sqlite:///{tmp_path_factory.mktemp('ledger') / 'db.sqlite'}")
     upgrade(engine)
     return engine
-
-
-def fake_intake(n: int) -> Intake:
-    digest = hashlib.sha256(f"photo {n}".encode()).digest()
-    facts = PhotoFacts(kind="jpeg", width=800, height=600, taken_at=None, exif_position=None,
-                       sha256=digest.hex(), dhash=int.from_bytes(digest[:8], "big"))
-    return Intake(facts, DerivedImages(b"display-%d" % n, b"thumb-%d" % n, (800, 600),
-                                       (400, 300)))
 
 
 class Game:

@@ -20,7 +20,7 @@ from game.pairing import CODE_LENGTH, Fix, issue_code
 from game.players import join
 from game.rounds import RoundSpec, change_state, create_round
 from koppelkiek.db import upgrade
-from tests.conftest import HOOGRAVEN
+from tests.helpers import HOOGRAVEN
 from uploads import Position, distance_m
 
 T0 = datetime(2026, 6, 13, 13, 0, tzinfo=UTC)

@@ -21,7 +21,7 @@ from game.players import join
 from game.rounds import RoundSpec, change_state, create_round
 from game.standings import board, standing_of
 from koppelkiek.db import upgrade
-from tests.conftest import HOOGRAVEN
+from tests.live_server import HOOGRAVEN
 
 T0 = datetime(2026, 6, 13, 13, 0, tzinfo=UTC)
 

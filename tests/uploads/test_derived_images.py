@@ -8,8 +8,7 @@ import warnings
 import pytest
 from PIL import Image, ImageCms
 
-from tests.uploads.samples import GPS_PHOTO, PHOTOS, encode, noisy_image
-from tests.uploads.test_hostile_inputs import _GARBAGE, with_app1
+from tests.helpers import GARBAGE, GPS_PHOTO, PHOTOS, encode, noisy_image, with_app1
 from uploads import take_in
 from uploads.heif import ensure_heif_opener
 from uploads.jpeg_segments import without_metadata
@@ -85,7 +84,7 @@ def test_without_metadata_leaves_odd_headers_alone() -> None:
 def test_garbage_exif_gives_the_same_answer_whatever_the_warning_filters() -> None:
     # Pillow warns on broken IFDs; under pytest a warning is an error. Because Pillow never
     # sees APP1, the outcome must not depend on the filters.
-    data = with_app1(GPS_PHOTO.read_bytes(), b"Exif\x00\x00II*\x00\x08\x00\x00\x00" + _GARBAGE)
+    data = with_app1(GPS_PHOTO.read_bytes(), b"Exif\x00\x00II*\x00\x08\x00\x00\x00" + GARBAGE)
     strict = take_in(data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

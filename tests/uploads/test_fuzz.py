@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.uploads.samples import PHOTOS
+from tests.helpers import PHOTOS
 from uploads import IntakeError, take_in
 
 EXAMPLES = 2_500 if os.environ.get("CI") == "true" else 200

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import random
 import struct
 import zlib
 
 import pytest
 from PIL import Image, ImageFile
 
-from tests.uploads.samples import GPS_PHOTO, PHOTOS, encode, noisy_image
+from tests.helpers import GARBAGE, GPS_PHOTO, PHOTOS, encode, noisy_image, with_app1
 from uploads import IntakeError, take_in
 
 
@@ -39,12 +38,6 @@ def jpeg_declaring(width: int, height: int) -> bytes:
     assert at != -1
     struct.pack_into(">HH", data, at + 5, height, width)
     return bytes(data)
-
-
-def with_app1(data: bytes, payload: bytes) -> bytes:
-    """Insert an APP1 segment right after SOI (before the camera's own EXIF)."""
-    segment = b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
-    return data[:2] + segment + data[2:]
 
 
 def _code(data: bytes, **kwargs: int) -> str:
@@ -119,17 +112,13 @@ def test_truncated_images_are_never_loaded_leniently() -> None:
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
 
 
-_rng = random.Random(60)
-_GARBAGE = bytes(_rng.randrange(256) for _ in range(60_000))
-
-
 @pytest.mark.parametrize(
     "payload",
     [
-        b"Exif\x00\x00" + _GARBAGE,
-        b"Exif\x00\x00II*\x00\x08\x00\x00\x00" + _GARBAGE,
+        b"Exif\x00\x00" + GARBAGE,
+        b"Exif\x00\x00II*\x00\x08\x00\x00\x00" + GARBAGE,
         b"Exif\x00\x00MM\x00*\x00\x00\x00\x08" + b"\xff" * 60_000,
-        _GARBAGE,
+        GARBAGE,
     ],
     ids=["exif-random", "exif-tiff-header-random", "exif-tiff-header-ff", "no-header-random"],
 )

@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 from PIL import Image, ImageEnhance
 
-from tests.uploads.samples import GPS_PHOTO, PHOTOS, encode, noisy_image
+from tests.helpers import GPS_PHOTO, PHOTOS, encode, noisy_image
 from uploads import hamming, take_in
 from uploads.exif import gps_position, read_jpeg_exif
 from uploads.kinds import sniff_kind

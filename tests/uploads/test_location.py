@@ -8,7 +8,7 @@ import pytest
 
 from uploads import Position, choose_location, distance_m
 
-# From the EXIF of ../shared/photos/jpg/gps (see test_real_photos.py).
+# From the EXIF of tests/data/photos/jpg/gps (see test_real_photos.py).
 DSCN0010 = Position(43.467448333, 11.885126667)
 DSCN0012 = Position(43.467156667, 11.885395000)
 DSCN0021 = Position(43.467081667, 11.884538333)

@@ -1,4 +1,4 @@
-"""Every real camera and phone file in ../shared/photos: accepted with the right facts, or
+"""Every real camera and phone file in tests/data/photos: accepted with the right facts, or
 refused with its specific code.
 
 Expected GPS values are hard-coded decimal degrees that I computed by hand from the raw
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.uploads.samples import PHOTOS, real_photos, rel
+from tests.helpers import PHOTOS, real_photos, rel
 from uploads import IntakeError, take_in
 from uploads.dhash import dhash, hamming
 

@@ -7,13 +7,11 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from tests.helpers import PHOTOS
 from uploads.worker import read_frame, write_frame
-
-PHOTOS = Path(__file__).resolve().parents[2].parent / "shared" / "photos"
 
 
 def test_each_job_has_its_own_cpu_budget_and_the_kernel_ends_an_overrun() -> None:

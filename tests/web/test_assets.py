@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from koppelkiek.assets import hashed_name
-from tests.conftest import ROOT, World
+from tests.helpers import ROOT, World
 
 STATIC = ROOT / "koppelkiek" / "static"
 

@@ -15,7 +15,7 @@ import requests
 
 from koppelkiek import create_app
 from koppelkiek.db import db
-from tests.conftest import PHOTOS, ROOT
+from tests.helpers import PHOTOS, ROOT
 from tests.live_server import live_server
 
 SPOT = {"lat": "52.0760", "lon": "5.1240", "accuracy": "10"}  # inside HOOGRAVEN

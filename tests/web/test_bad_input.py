@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import World, csrf_from
+from tests.helpers import World, csrf_from
 
 JSON_ENDPOINTS: list[tuple[str, str, Any]] = [
     ("POST", "/api/v1/join", "not json at all"),

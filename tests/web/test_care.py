@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -11,13 +10,15 @@ from flask.testing import FlaskClient
 from game.models import AuditEntry, Photo, ScoreEntry
 from koppelkiek.db import db
 from koppelkiek.realtime import socketio
-from tests.conftest import Clock, World, csrf_from
-from tests.web.test_standings import arezzo_world, received, scored_photo
-
-
-def console_post(org: FlaskClient, url: str, page: str, **data: Any) -> Any:
-    token = csrf_from(org.get(page).get_data(as_text=True))
-    return org.post(url, data={**data, "csrf_token": token})
+from tests.helpers import (
+    Clock,
+    World,
+    arezzo_world,
+    console_post,
+    csrf_from,
+    received,
+    scored_photo,
+)
 
 
 def points(client: FlaskClient) -> int:

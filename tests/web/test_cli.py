@@ -13,7 +13,7 @@ from flask import Flask
 
 from game.models import Organiser, Round
 from koppelkiek.db import db
-from tests.conftest import HOOGRAVEN, csrf_from
+from tests.helpers import HOOGRAVEN, csrf_from
 
 
 def run(app: Flask, *args: str, input: str | None = None):  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ import pytest
 
 from koppelkiek import darkroom as dr
 from koppelkiek.darkroom import Darkroom, Job
-from tests.web.test_event_loop import phone_photo
+from tests.live_server import phone_photo
 
 
 def test_the_pace_follows_the_jobs_and_an_idle_darkroom_has_no_wait() -> None:

@@ -18,12 +18,8 @@ import json
 import os
 import queue
 import re
-import shlex
 import shutil
-import socket
 import ssl
-import subprocess
-import sys
 import tempfile
 import time
 import zipfile
@@ -38,95 +34,28 @@ import requests
 import socketio
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import ROOT, csrf_from, need
-from tests.web.test_two_processes import (
-    NO_EXIF,
+from tests.helpers import NO_EXIF, csrf_from, need, next_message
+from tests.live_server import (
     SPOT,
     Cluster,
-    _drop_database,
-    _fresh_database,
-    _next,
+    Deployed,
+    clean_env,
+    deploy_settings,
+    drop_database,
+    free_ports,
+    fresh_database,
 )
 
 pytestmark = [pytest.mark.deployment, pytest.mark.postgres, pytest.mark.redis]
 
-DEPLOY = ROOT / "deploy"
 REDIS_URL = os.environ.get("KOPPELKIEK_TEST_REDIS_URL")
 PG_URL = os.environ.get("KOPPELKIEK_TEST_DATABASE_URL")
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 PORTS = range(8850, 8870)
 WAIT = 60.0  # a safety net against a hang, not a measurement
 METRICS_TOKEN = "deployment-test-token"
-
-
-def _free_ports(count: int) -> list[int]:
-    found: list[int] = []
-    for port in PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        found.append(port)
-        if len(found) == count:
-            return found
-    raise RuntimeError(f"no {count} free ports in {PORTS.start}..{PORTS.stop - 1}")
-
-
-def _replace(text: str, old: str, new: str) -> str:
-    """One change to a deploy file; the test fails when the file no longer has what it changes."""
-    assert old in text, f"deploy file no longer contains {old!r}"
-    return text.replace(old, new)
-
-
-def env_file() -> dict[str, str]:
-    settings = {}
-    for line in (DEPLOY / "koppelkiek.env").read_text().splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            name, _, value = line.partition("=")
-            settings[name.strip()] = value.strip()
-    return settings
-
-
-def exec_start(port: int) -> list[str]:
-    """The unit's ExecStart, for this venv and port."""
-    unit = (DEPLOY / "koppelkiek@.service").read_text()
-    line = next(x for x in unit.splitlines() if x.startswith("ExecStart="))
-    words = shlex.split(line.removeprefix("ExecStart=").replace("%i", str(port)))
-    assert words[0] == "/opt/koppelkiek/.venv/bin/gunicorn"
-    return [str(Path(sys.executable).parent / "gunicorn"), *words[1:]]
-
-
-def nginx_site(https: int, http_port: int, apps: list[int], cert: Path, key: Path) -> str:
-    site = (DEPLOY / "nginx.conf").read_text()
-    site = _replace(site, "listen 443 ssl;", f"listen 127.0.0.1:{https} ssl;")
-    site = _replace(site, "listen 80;", f"listen 127.0.0.1:{http_port};")
-    site = _replace(site, "/etc/letsencrypt/live/kiek.example.nl/fullchain.pem", str(cert))
-    site = _replace(site, "/etc/letsencrypt/live/kiek.example.nl/privkey.pem", str(key))
-    site = _replace(site, "server 127.0.0.1:5001;", f"server 127.0.0.1:{apps[0]};")
-    return _replace(site, "server 127.0.0.1:5002;", f"server 127.0.0.1:{apps[1]};")
-
-
-def nginx_main(folder: Path, site: Path) -> str:
-    """What Debian's /etc/nginx/nginx.conf gives a site, in a folder of the test's own."""
-    mime = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").exists() else ""
-    temp = "\n".join(f"    {kind}_temp_path {folder / kind};"
-                     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    return f"""
-worker_processes 1;
-pid {folder / "nginx.pid"};
-error_log {folder / "error.log"} info;
-events {{ worker_connections 256; }}
-http {{
-    {mime}
-    default_type application/octet-stream;
-{temp}
-    log_format upstream '$remote_addr "$request" $status upstream=$upstream_addr '
-                        'cookie=$cookie_kk_lb';
-    access_log {folder / "access.log"} upstream;
-    include {site};
-}}
-"""
+# Which app process served each request, and with which sticky cookie (see upstream_of).
+UPSTREAM_LOG = """'$remote_addr "$request" $status upstream=$upstream_addr cookie=$cookie_kk_lb'"""
 
 
 @dataclass
@@ -176,98 +105,42 @@ class Deployment:
         return http
 
 
-def _wait(url: str, proc: subprocess.Popen[bytes], log: Path, cert: Path) -> None:
-    deadline = time.monotonic() + WAIT
-    http = requests.Session()
-    http.trust_env, http.verify = False, str(cert)
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            if http.get(url + "/healthz", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {WAIT} s:\n{log.read_text()}")
-
-
-def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    for proc in procs:
-        proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
 @pytest.fixture
 def deployment(tmp_path: Path) -> Iterator[Deployment]:
     need(NGINX is not None, "nginx is not installed (apt-get install nginx)")
     need(bool(REDIS_URL), "KOPPELKIEK_TEST_REDIS_URL is not set (no Redis)")
     need(bool(PG_URL), "KOPPELKIEK_TEST_DATABASE_URL is not set (no PostgreSQL)")
     assert NGINX and REDIS_URL and PG_URL
-    # nginx's workers may run as another user: a folder they can enter, temp folders they own.
     folder = Path(tempfile.mkdtemp(prefix="koppelkiek-nginx-"))
-    folder.chmod(0o755)
-    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (folder / kind).mkdir(mode=0o777)
-        (folder / kind).chmod(0o777)
-    https, http_port, *app_ports = _free_ports(4)
+    https, http_port, *app_ports = free_ports(4, PORTS)
     url = f"https://127.0.0.1:{https}"
 
-    settings = env_file()
+    settings = deploy_settings()
     assert settings["KOPPELKIEK_TRUSTED_PROXIES"] == "1"
     assert settings["KOPPELKIEK_SECURE_COOKIES"] == "true"
-    database_url = _fresh_database(PG_URL)
+    database_url = fresh_database(PG_URL)
     redis.Redis.from_url(REDIS_URL).flushdb()  # rate-limit counts of earlier runs
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KOPPELKIEK_")}
-    env |= settings | {
+    env = clean_env(**settings | {
         "KOPPELKIEK_INSTANCE": str(tmp_path / "instance"),
         "KOPPELKIEK_DATABASE_URL": database_url,
         "KOPPELKIEK_MESSAGE_QUEUE": REDIS_URL,
         "KOPPELKIEK_RATELIMIT_STORAGE_URI": REDIS_URL,
         "KOPPELKIEK_PUBLIC_URL": url,
         "KOPPELKIEK_METRICS_TOKEN": METRICS_TOKEN,
-        "PYTHONUNBUFFERED": "1",
-    }
-    procs: list[subprocess.Popen[bytes]] = []
+    })
+    deployed = Deployed(folder=folder, logs=tmp_path, env=env, https=https, http_port=http_port,
+                        app_ports=app_ports, access_log=UPSTREAM_LOG)
     try:
-        cert, key = folder / "cert.pem", folder / "key.pem"
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                        "-keyout", str(key), "-out", str(cert)],
-                       check=True, capture_output=True, timeout=60)
-        site = folder / "koppelkiek.conf"
-        site.write_text(nginx_site(https, http_port, app_ports, cert, key))
-        main = folder / "nginx.conf"
-        main.write_text(nginx_main(folder, site))
-
+        deployed.configure()
         cluster = Cluster(env=env, urls=[], folder=tmp_path)
         cluster.cli("init")
-        apps = [f"http://127.0.0.1:{port}" for port in app_ports]
-        for port, app in zip(app_ports, apps, strict=True):
-            log = tmp_path / f"gunicorn-{port}.log"
-            with log.open("wb") as out:
-                procs.append(subprocess.Popen(exec_start(port), env=env, cwd=ROOT, stdout=out,
-                                              stderr=subprocess.STDOUT))
-            _wait(app, procs[-1], log, cert)
-        # Flake-free config check first: a broken deploy/nginx.conf fails here with nginx's words.
-        checked = subprocess.run([NGINX, "-t", "-p", str(folder), "-e", str(folder / "error.log"),
-                                  "-c", str(main)], capture_output=True, text=True, timeout=30)
-        assert checked.returncode == 0, checked.stderr
-        with (folder / "nginx.out").open("wb") as out:
-            procs.append(subprocess.Popen(
-                [NGINX, "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(main),
-                 "-g", "daemon off;"], stdout=out, stderr=subprocess.STDOUT))
-        _wait(url, procs[-1], folder / "error.log", cert)
+        deployed.start()
         yield Deployment(cluster=cluster, url=url, http_url=f"http://127.0.0.1:{http_port}",
-                         apps=apps, app_ports=app_ports, folder=folder, cert=cert)
+                         apps=deployed.apps, app_ports=app_ports, folder=folder,
+                         cert=deployed.cert)
     finally:
-        _stop(procs)
-        _drop_database(database_url)
+        deployed.stop()
+        drop_database(database_url)
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -370,7 +243,7 @@ def test_the_documented_production_setup(deployment: Deployment) -> None:
         assert res.json()["photo"]["status"] == "accepted"
         scored_seq = d.cluster.seq_of(rnd["id"], "photo_scored")
         until = time.monotonic() + WAIT
-        while (delta := _next(received, "standings", until))["seq"] < scored_seq:
+        while (delta := next_message(received, "standings", until))["seq"] < scored_seq:
             pass
     finally:
         screen.disconnect()

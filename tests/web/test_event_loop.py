@@ -12,22 +12,17 @@ while the uploads were in flight, and that round trips finished between upload a
 
 from __future__ import annotations
 
-import io
-import random
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 import socketio
-from PIL import Image
 
-from tests.live_server import Server, live_server
+from tests.live_server import Server, join, live_server, meet, phone_photo
 
 pytestmark = pytest.mark.slow
 
@@ -38,46 +33,12 @@ UPLOADS = 8
 # pool of 10 threads (a GIL-starved loop) 4..14; on the darkroom's own pool of 2 threads 21..68
 # (21 with the machine at load 6). An idle round trip takes about 3 ms.
 MIN_ROUND_TRIPS = UPLOADS + 1
-SPOT = {"lat": 52.0760, "lon": 5.1240, "accuracy": 10}  # inside HOOGRAVEN
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")  # the CLI's default neighbourhood zone
-
-
-def phone_photo(seed: int) -> bytes:
-    """A 12 MP (4000x3000) phone-like JPEG of about 3 MB: EXIF GPS in Hoograven, Orientation 6,
-    DateTimeOriginal now in local wall time. Each seed is a different picture (no duplicates)."""
-    rng = random.Random(seed)
-    small = Image.frombytes("RGB", (400, 300), rng.randbytes(400 * 300 * 3))
-    image = small.resize((4000, 3000), Image.Resampling.BICUBIC)
-    exif = Image.Exif()
-    exif[0x0112] = 6  # Orientation: rotate 90 CW, as phones write it
-    gps = exif.get_ifd(0x8825)
-    gps[1], gps[2] = "N", (52.0, 4.0, 33.6)  # 52.0760 N
-    gps[3], gps[4] = "E", (5.0, 7.0, 26.4)  # 5.1240 E
-    exif.get_ifd(0x8769)[0x9003] = datetime.now(AMSTERDAM).strftime("%Y:%m:%d %H:%M:%S")
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=90, exif=exif)
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with live_server(tmp_path_factory.mktemp("event-loop-instance")) as srv:
         yield srv
-
-
-def join(http: requests.Session, url: str, join_code: str, name: str) -> dict[str, str]:
-    res = http.post(f"{url}/api/v1/join", json={"join_code": join_code, "display_name": name})
-    assert res.status_code == 201, res.text
-    return {"Authorization": f"Bearer {res.json()['token']}"}
-
-
-def meet(http: requests.Session, url: str, a: dict[str, str], b: dict[str, str]) -> int:
-    res = http.post(f"{url}/api/v1/pairing-codes", json=SPOT, headers=a)
-    assert res.status_code == 201, res.text
-    res = http.post(f"{url}/api/v1/meetings", json={"code": res.json()["code"], **SPOT},
-                    headers=b)
-    assert res.status_code == 201, res.text
-    return int(res.json()["meeting"]["id"])
 
 
 class RoundTrips:

@@ -18,9 +18,7 @@ from sqlalchemy import select
 
 from game.models import AuditEntry, Player
 from koppelkiek.db import db
-from tests.conftest import Clock, World
-from tests.web.test_photos import ROME_AFTERNOON, meet
-from tests.web.test_standings import arezzo_world, scored_photo
+from tests.helpers import ROME_AFTERNOON, Clock, World, arezzo_world, meet, scored_photo
 
 # DSCN0010.jpg's GPS position; neither number may leave without locations=1.
 LAT, LON = "43.4674", "11.8851"

@@ -15,8 +15,7 @@ from sqlalchemy import delete
 
 from game.models import PairMeeting
 from koppelkiek.db import db
-from tests.conftest import PHOTOS, Clock, World
-from tests.web.test_photos import send
+from tests.helpers import PHOTOS, Clock, World, send
 
 HERE = {"lat": 52.0760, "lon": 5.1240, "accuracy": 10}  # inside HOOGRAVEN
 BROWSER = {k: str(v) for k, v in HERE.items()}

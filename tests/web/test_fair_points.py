@@ -28,8 +28,7 @@ from game.meetings import claim
 from game.models import Meeting, Round, Standing
 from game.pairing import Fix, issue_code
 from game.players import join
-from tests.live_server import live_server
-from tests.web.test_two_processes import Cluster, cluster  # noqa: F401 (the fixture)
+from tests.live_server import Cluster, live_server
 
 SPOT = {"lat": "52.0760", "lon": "5.1240", "accuracy": "10"}  # inside HOOGRAVEN
 HERE = Fix(52.0760, 5.1240, 10)
@@ -154,7 +153,7 @@ def play_trios(database_url: str, round_id: int, urls: list[str],
 
 
 def test_two_processes_on_postgresql_score_simultaneous_photos_fairly(
-        cluster: Cluster) -> None:  # noqa: F811
+        cluster: Cluster) -> None:
     rnd = cluster.live_round()
     database_url = cluster.env["KOPPELKIEK_DATABASE_URL"]
     play_trios(database_url, rnd["id"], cluster.urls,

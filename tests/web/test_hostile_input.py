@@ -16,10 +16,17 @@ from werkzeug.test import encode_multipart
 from game.models import PairingCode, Photo
 from koppelkiek.db import db
 from koppelkiek.realtime import socketio
-from tests.conftest import Clock, World, csrf_from
-from tests.web.test_care import console_post
-from tests.web.test_photos import meet, send
-from tests.web.test_standings import GPS, arezzo_world, scored_photo
+from tests.helpers import (
+    GPS,
+    Clock,
+    World,
+    arezzo_world,
+    console_post,
+    csrf_from,
+    meet,
+    scored_photo,
+    send,
+)
 
 HUGE = "99999999999999999999"  # > 2**64
 OVER = str(1 << 63)  # one past the largest signed 64-bit id

@@ -27,14 +27,7 @@ from koppelkiek import create_app
 from koppelkiek.db import db
 from koppelkiek.extensions import limiter
 from koppelkiek.realtime import socketio
-from tests.conftest import Clock, World
-from tests.web.test_photos import (  # noqa: F401  (arezzo: a fixture)
-    GPS,
-    INSIDE,
-    arezzo,
-    meet,
-    send,
-)
+from tests.helpers import GPS, INSIDE, Clock, World, meet, send
 
 JUNK = b"this is not a picture at all" * 20
 
@@ -82,7 +75,7 @@ class HeldBody(io.RawIOBase):
         return len(chunk)
 
 
-def test_at_most_two_uploads_in_flight_per_player(arezzo: World) -> None:  # noqa: F811
+def test_at_most_two_uploads_in_flight_per_player(arezzo: World) -> None:
     a, _ = arezzo.join("Fatma")
     b, _ = arezzo.join("Ömer")
     c, _ = arezzo.join("Jan")
@@ -128,7 +121,7 @@ def test_at_most_two_uploads_in_flight_per_player(arezzo: World) -> None:  # noq
         assert s.query(UploadSlot).count() == 0
 
 
-def test_photo_attempts_are_rate_limited_per_player(arezzo: World) -> None:  # noqa: F811
+def test_photo_attempts_are_rate_limited_per_player(arezzo: World) -> None:
     arezzo.app.config["PHOTO_RATE_LIMIT"] = "3 per minute"
     a, _ = arezzo.join("Fatma")
     b, _ = arezzo.join("Ömer")
@@ -145,7 +138,7 @@ def test_photo_attempts_are_rate_limited_per_player(arezzo: World) -> None:  # n
     assert send(c, meet(arezzo, a, c), (GPS / "DSCN0010.jpg").read_bytes()).status_code == 201
 
 
-def test_a_meeting_closes_after_five_refused_photos(arezzo: World) -> None:  # noqa: F811
+def test_a_meeting_closes_after_five_refused_photos(arezzo: World) -> None:
     a, _ = arezzo.join("Fatma")
     b, _ = arezzo.join("Ömer")
     meeting = meet(arezzo, a, b)
@@ -181,7 +174,7 @@ def png(width: int, height: int) -> bytes:
     return out.getvalue()
 
 
-def test_webp_and_png_bombs_are_refused_from_their_header(arezzo: World) -> None:  # noqa: F811
+def test_webp_and_png_bombs_are_refused_from_their_header(arezzo: World) -> None:
     a, _ = arezzo.join("Fatma")
     b, _ = arezzo.join("Ömer")
     meeting = meet(arezzo, a, b)

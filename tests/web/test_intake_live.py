@@ -22,8 +22,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.live_server import Server, free_port, live_server
-from tests.web.test_event_loop import join, meet, phone_photo
+from tests.live_server import Server, free_port, join, live_server, meet, phone_photo
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import World, csrf_from
+from tests.helpers import World, csrf_from
 
 
 def test_join_form_sets_cookie_and_shows_recovery_once(world: World) -> None:

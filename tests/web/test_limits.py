@@ -7,8 +7,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from tests.conftest import World, csrf_from
-from tests.web.test_meetings import NEAR_A, NEAR_B, claim, code_for
+from tests.helpers import NEAR_A, NEAR_B, World, claim, code_for, csrf_from
 
 HALL = "198.51.100.7"  # the community centre's one public address
 

@@ -26,7 +26,7 @@ from koppelkiek import create_app
 from koppelkiek.db import db
 from koppelkiek.feed import PHONE_EVERY, RANK_EVERY, Feed
 from koppelkiek.realtime import publish, socketio
-from tests.conftest import Clock, World
+from tests.helpers import Clock, World
 from uploads import DerivedImages, Intake, PhotoFacts, Position
 
 INSIDE = Position(52.0760, 5.1240, 10.0)  # inside HOOGRAVEN

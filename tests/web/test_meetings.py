@@ -5,29 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 
 from game.models import Meeting, Participation, Player, Round
 from koppelkiek.db import db
-from tests.conftest import World, csrf_from
+from tests.helpers import NEAR_A, NEAR_B, World, claim, code_for, csrf_from
 
-NEAR_A = {"lat": 52.07600, "lon": 5.12400, "accuracy": 10}
-NEAR_B = {"lat": 52.07605, "lon": 5.12405, "accuracy": 10}
 FAR_B = {"lat": 52.07870, "lon": 5.12400, "accuracy": 10}  # ~300 m north
-
-
-def code_for(client: FlaskClient, **position: Any) -> dict[str, Any]:
-    """A code, issued with a position (NEAR_A unless given; `lat=None` for none)."""
-    position = {k: v for k, v in {**NEAR_A, **position}.items() if v is not None}
-    res = client.post("/api/v1/pairing-codes", json=position)
-    assert res.status_code == 201, res.get_json()
-    return res.get_json()
-
-
-def claim(client: FlaskClient, code: str, **position: Any) -> Any:
-    """Claim with a position (NEAR_B unless given; `lat=None` for none)."""
-    position = {k: v for k, v in {**NEAR_B, **position}.items() if v is not None}
-    return client.post("/api/v1/meetings", json={"code": code, **position})
 
 
 def error_of(res: Any) -> str:

@@ -12,8 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from koppelkiek import create_app
 from koppelkiek.db import db
-from tests.conftest import PHOTOS, Clock, World
-from tests.web.test_photos import INSIDE, arezzo, meet, send  # noqa: F401  (fixture)
+from tests.helpers import INSIDE, PHOTOS, Clock, World, meet, send
 
 TOKEN = "s3cret-for-prometheus"
 
@@ -60,7 +59,7 @@ def test_requests_by_endpoint_and_status_with_latency(client: FlaskClient) -> No
     assert ("process_resident_memory_bytes", ()) in after
 
 
-def test_photos_accepted_and_refused_by_code(arezzo: World) -> None:  # noqa: F811
+def test_photos_accepted_and_refused_by_code(arezzo: World) -> None:
     a, _ = arezzo.join("Fatma")
     b, _ = arezzo.join("Ömer")
     meeting = meet(arezzo, a, b)

@@ -8,7 +8,7 @@ from alembic.config import Config
 from sqlalchemy import create_engine, text
 
 from koppelkiek.db import MIGRATIONS_DIR, db
-from tests.conftest import World
+from tests.helpers import World
 
 
 def migrate(world: World, target: str, down: bool = False) -> None:

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from game.models import AuditEntry, Neighbourhood, Round
 from koppelkiek.db import db
-from tests.conftest import AREZZO, HOOGRAVEN, World, csrf_from
+from tests.helpers import AREZZO, HOOGRAVEN, World, csrf_from
 
 
 def upload(org: FlaskClient, name: str, boundary: Any, timezone: str = "Europe/Amsterdam") -> Any:

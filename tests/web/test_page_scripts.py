@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import ROOT, World
+from tests.helpers import World
+from tests.live_server import ROOT
 
 STATIC = ROOT / "koppelkiek" / "static"
 PAGE_SCRIPTS = sorted(STATIC.glob("*.js"))  # ours; vendor/ holds the npm libraries

@@ -13,41 +13,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from PIL import Image
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import encode_multipart
 
 from game.models import Photo, PhotoImage, UploadAttempt
 from koppelkiek.db import db
-from tests.conftest import AREZZO, PHOTOS, Clock, World
-
-GPS = PHOTOS / "jpg" / "gps"
-ROME_AFTERNOON = datetime(2008, 10, 22, 14, 28, tzinfo=UTC)  # 16:28 in Arezzo
-INSIDE = {"lat": "43.4670", "lon": "11.8850", "accuracy": "10"}
-
-
-@pytest.fixture
-def arezzo(app: Flask, clock: Clock) -> World:
-    clock.now = ROME_AFTERNOON
-    return World(app, clock).seed(boundary=AREZZO, timezone="Europe/Rome")
-
-
-def meet(world: World, a: FlaskClient, b: FlaskClient) -> int:
-    code = a.post("/api/v1/pairing-codes", json=INSIDE).get_json()["code"]
-    res = b.post("/api/v1/meetings", json={"code": code, **INSIDE})
-    assert res.status_code in (200, 201), res.get_json()
-    return int(res.get_json()["meeting"]["id"])
-
-
-def send(client: FlaskClient, meeting_id: int, data: bytes, name: str = "photo.jpg",
-         key: str | None = None, **fields: str) -> Any:
-    headers = {"Idempotency-Key": key} if key else {}
-    # Encoded in memory: the test client's own encoder leaves a temporary file open.
-    boundary, body = encode_multipart(
-        MultiDict({"photo": FileStorage(io.BytesIO(data), name), **fields}))
-    return client.post(f"/api/v1/meetings/{meeting_id}/photo", headers=headers, data=body,
-                       content_type=f"multipart/form-data; boundary={boundary}")
+from tests.helpers import AREZZO, GPS, INSIDE, PHOTOS, ROME_AFTERNOON, Clock, World, meet, send
 
 
 def counts(app: Flask) -> tuple[int, int]:

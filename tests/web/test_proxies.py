@@ -12,7 +12,7 @@ from flask import Flask
 from koppelkiek import create_app
 from koppelkiek.db import db
 from koppelkiek.extensions import limiter
-from tests.conftest import Clock, World, csrf_from
+from tests.helpers import Clock, World, csrf_from
 
 
 @pytest.fixture

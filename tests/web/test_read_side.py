@@ -23,9 +23,7 @@ from koppelkiek.board import full_board
 from koppelkiek.db import db
 from koppelkiek.db import session as db_session
 from koppelkiek.realtime import PUBLISHERS, socketio
-from tests.conftest import Clock, World
-from tests.web.test_photos import INSIDE, meet, send
-from tests.web.test_standings import arezzo_world, received
+from tests.helpers import INSIDE, Clock, World, arezzo_world, meet, received, send
 
 
 @contextmanager

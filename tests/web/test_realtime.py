@@ -7,7 +7,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from koppelkiek.realtime import socketio
-from tests.conftest import World, csrf_from
+from tests.helpers import World, csrf_from
 
 HERE = {"lat": 52.076, "lon": 5.124, "accuracy": 10}  # both phones, side by side
 

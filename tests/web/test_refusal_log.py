@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.live_server import Server, live_server
-from tests.web.test_event_loop import join, meet, phone_photo
+from tests.live_server import Server, join, live_server, meet, phone_photo
 
 pytestmark = pytest.mark.slow
 

@@ -16,9 +16,16 @@ from game.neighbourhoods import create_neighbourhood
 from game.organisers import create_organiser
 from game.spots import excerpt, spots_near
 from koppelkiek.db import db
-from tests.conftest import AREZZO, HOOGRAVEN, Clock, World, csrf_from
-from tests.web.test_photos import ROME_AFTERNOON
-from tests.web.test_standings import arezzo_world, scored_photo
+from tests.helpers import (
+    AREZZO,
+    HOOGRAVEN,
+    ROME_AFTERNOON,
+    Clock,
+    World,
+    arezzo_world,
+    csrf_from,
+    scored_photo,
+)
 
 # DSCN0010.jpg was taken at 43.467448, 11.885127; DSCN0012.jpg some 38 m away.
 PIAZZA = {"lat": 43.467448, "lon": 11.885127}

@@ -2,32 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask.testing import FlaskClient
 
 from game.models import Round, Standing
 from koppelkiek.db import db
 from koppelkiek.realtime import socketio
-from tests.conftest import AREZZO, World, csrf_from
-from tests.web.test_photos import GPS, ROME_AFTERNOON, meet, send
-
-
-def arezzo_world(app, clock, **rules: Any) -> World:  # type: ignore[no-untyped-def]
-    clock.now = ROME_AFTERNOON
-    return World(app, clock).seed(boundary=AREZZO, timezone="Europe/Rome", **rules)
-
-
-def scored_photo(world: World, a: FlaskClient, b: FlaskClient, name: str) -> dict[str, Any]:
-    meeting = meet(world, a, b)
-    world.clock.advance(seconds=30)
-    res = send(b, meeting, (GPS / name).read_bytes())
-    assert res.status_code == 201, res.get_json()
-    return res.get_json()["photo"]
-
-
-def received(sock: Any, name: str) -> list[dict[str, Any]]:
-    return [e["args"][0] for e in sock.get_received() if e["name"] == name]
+from tests.helpers import ROME_AFTERNOON, World, arezzo_world, csrf_from, received, scored_photo
 
 
 def test_points_ranks_and_teams(app, clock) -> None:  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from koppelkiek import create_app
 from koppelkiek.db import db
-from tests.conftest import Clock, World, csrf_from, need
+from tests.helpers import Clock, World, csrf_from, need
 
 
 def _run(*args: str) -> bool:

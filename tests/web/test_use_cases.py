@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from game.models import AuditEntry, Neighbourhood, Photo, Round
 from koppelkiek.db import db
-from tests.conftest import HOOGRAVEN, Clock, World, csrf_from
-from tests.web.test_standings import arezzo_world, scored_photo
+from tests.helpers import Clock, World, arezzo_world, csrf_from, scored_photo
+from tests.live_server import HOOGRAVEN
 
 
 def console_post(org: FlaskClient, url: str, page: str, **data: Any) -> Any:
