@@ -135,14 +135,14 @@ class Game:
                      "KOPPELKIEK_LOG_LEVEL": "WARNING"}
         self.cli("init")
         sys.path.insert(0, str(ROOT))
-        from game.meetings import claim
-        from game.neighbourhoods import create_neighbourhood
-        from game.organisers import create_organiser
-        from game.pairing import Fix, issue_code
-        from game.players import join
-        from game.rounds import RoundSpec, change_state, create_round
         from koppelkiek import create_app
         from koppelkiek.db import db
+        from koppelkiek.game.meetings import claim
+        from koppelkiek.game.neighbourhoods import create_neighbourhood
+        from koppelkiek.game.organisers import create_organiser
+        from koppelkiek.game.pairing import Fix, issue_code
+        from koppelkiek.game.players import join
+        from koppelkiek.game.rounds import RoundSpec, change_state, create_round
 
         app = create_app({"INSTANCE": str(self.folder), "LOG_LEVEL": "WARNING"})
         now = datetime.now(UTC)

@@ -128,14 +128,14 @@ def seed(folder: Path, env: dict[str, str], capacity: int) -> Cast:
     subprocess.run([sys.executable, "-m", "koppelkiek.cli", "init"], env=env, cwd=ROOT,
                    check=True, capture_output=True, timeout=120)
     sys.path.insert(0, str(ROOT))
-    from game.meetings import claim
-    from game.neighbourhoods import create_neighbourhood
-    from game.organisers import create_organiser
-    from game.pairing import Fix, issue_code
-    from game.players import join
-    from game.rounds import RoundSpec, change_state, create_round
     from koppelkiek import create_app
     from koppelkiek.db import db
+    from koppelkiek.game.meetings import claim
+    from koppelkiek.game.neighbourhoods import create_neighbourhood
+    from koppelkiek.game.organisers import create_organiser
+    from koppelkiek.game.pairing import Fix, issue_code
+    from koppelkiek.game.players import join
+    from koppelkiek.game.rounds import RoundSpec, change_state, create_round
 
     app = create_app({"INSTANCE": str(folder), "LOG_LEVEL": "WARNING"})
     now = datetime.now(UTC)

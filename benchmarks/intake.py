@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from results import RESULTS, machine, record  # noqa: E402
 
-from uploads import take_in  # noqa: E402
-from uploads.derive import RESAMPLE  # noqa: E402
+from koppelkiek.uploads import take_in  # noqa: E402
+from koppelkiek.uploads.derive import RESAMPLE  # noqa: E402
 
 PILLOWS = f"Pillow {PIL.__version__}, pillow-heif {pillow_heif.__version__}"
 SIZE = (4000, 3000)  # stored orientation; Orientation 6 makes it 3000 x 4000 upright

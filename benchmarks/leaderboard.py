@@ -40,12 +40,12 @@ from flask import Flask, Response, jsonify  # noqa: E402
 from results import RESULTS, machine, record  # noqa: E402
 from sqlalchemy import case, func, insert, select, update  # noqa: E402
 
-from game.models import Participation, Player, Round, ScoreEntry, Standing  # noqa: E402
-from game.neighbourhoods import create_neighbourhood  # noqa: E402
-from game.organisers import create_organiser  # noqa: E402
-from game.rounds import RoundSpec, change_state, create_round  # noqa: E402
 from koppelkiek import create_app  # noqa: E402
 from koppelkiek.db import db, upgrade  # noqa: E402
+from koppelkiek.game.models import Participation, Player, Round, ScoreEntry, Standing  # noqa: E402
+from koppelkiek.game.neighbourhoods import create_neighbourhood  # noqa: E402
+from koppelkiek.game.organisers import create_organiser  # noqa: E402
+from koppelkiek.game.rounds import RoundSpec, change_state, create_round  # noqa: E402
 
 SECTION = "Leaderboard read"
 PLAYERS = 10_000

@@ -41,9 +41,10 @@ from results import RESULTS, machine, record  # noqa: E402
 from sqlalchemy import Engine, insert, update  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from game.duplicates import bands  # noqa: E402
-from game.ledger import accepted_photos, rules_of, spot_ids_at  # noqa: E402
-from game.models import (  # noqa: E402
+from koppelkiek.db import make_engine, upgrade  # noqa: E402
+from koppelkiek.game.duplicates import bands  # noqa: E402
+from koppelkiek.game.ledger import accepted_photos, rules_of, spot_ids_at  # noqa: E402
+from koppelkiek.game.models import (  # noqa: E402
     HashBand,
     Meeting,
     PairMeeting,
@@ -56,13 +57,12 @@ from game.models import (  # noqa: E402
     Standing,
     StorySpot,
 )
-from game.neighbourhoods import create_neighbourhood  # noqa: E402
-from game.photos import record_photo  # noqa: E402
-from game.rounds import RoundSpec, change_state, create_round  # noqa: E402
-from koppelkiek.db import make_engine, upgrade  # noqa: E402
-from scoring import ScoredPhoto, SpotHit, Tally  # noqa: E402
+from koppelkiek.game.neighbourhoods import create_neighbourhood  # noqa: E402
+from koppelkiek.game.photos import record_photo  # noqa: E402
+from koppelkiek.game.rounds import RoundSpec, change_state, create_round  # noqa: E402
+from koppelkiek.scoring import ScoredPhoto, SpotHit, Tally  # noqa: E402
+from koppelkiek.uploads import DerivedImages, Intake, PhotoFacts, Position  # noqa: E402
 from tests.live_server import drop_database, fresh_database  # noqa: E402
-from uploads import DerivedImages, Intake, PhotoFacts, Position  # noqa: E402
 
 SECTION = "Scoring one photo"
 SIZES = (10, 1_000, 10_000)

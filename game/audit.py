@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from game.models import AuditEntry, Organiser
+from koppelkiek.game.models import AuditEntry, Organiser
 
 
 @dataclass(frozen=True)

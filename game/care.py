@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from game.audit import Actor, audit
-from game.codes import digest
-from game.errors import GameError
-from game.events import Event, PhotoChanged, StandingsChanged
-from game.ledger import lock, rescore
-from game.models import (
+from koppelkiek.game.audit import Actor, audit
+from koppelkiek.game.codes import digest
+from koppelkiek.game.errors import GameError
+from koppelkiek.game.events import Event, PhotoChanged, StandingsChanged
+from koppelkiek.game.ledger import lock, rescore
+from koppelkiek.game.models import (
     Meeting,
     PairingCode,
     Participation,
@@ -25,12 +25,12 @@ from game.models import (
     Standing,
     UploadAttempt,
 )
-from game.names import name_key, skeleton
-from game.outcome import Outcome
-from game.players import new_name as checked_name
-from game.players import new_secret, reissue_recovery
-from game.rounds import next_seq
-from game.values import RoundState
+from koppelkiek.game.names import name_key, skeleton
+from koppelkiek.game.outcome import Outcome
+from koppelkiek.game.players import new_name as checked_name
+from koppelkiek.game.players import new_secret, reissue_recovery
+from koppelkiek.game.rounds import next_seq
+from koppelkiek.game.values import RoundState
 
 FORMER_PLAYER = "Oud-speler"
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
-from game.errors import GameError
-from game.models import HashBand, Photo
-from uploads import hamming
+from koppelkiek.game.errors import GameError
+from koppelkiek.game.models import HashBand, Photo
+from koppelkiek.uploads import hamming
 
 NEAR_DUPLICATE_BITS = 6  # of 64: a re-save or small crop, not another picture
 BANDS, WIDTH = 4, 16

@@ -25,11 +25,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from game.audit import Actor, audit
-from game.models import Meeting, Photo, PhotoImage, Player, Round
-from game.outcome import Outcome
-from game.standings import board
-from game.values import ImageKind
+from koppelkiek.game.audit import Actor, audit
+from koppelkiek.game.models import Meeting, Photo, PhotoImage, Player, Round
+from koppelkiek.game.outcome import Outcome
+from koppelkiek.game.standings import board
+from koppelkiek.game.values import ImageKind
 
 TABLES = ("standings", "teams", "meetings", "photos")
 COLUMNS: dict[str, tuple[str, ...]] = {

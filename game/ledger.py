@@ -19,8 +19,8 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from game.events import Event, Notice, StandingsChanged
-from game.models import (
+from koppelkiek.game.events import Event, Notice, StandingsChanged
+from koppelkiek.game.models import (
     Meeting,
     PairMeeting,
     Photo,
@@ -31,11 +31,20 @@ from game.models import (
     Standing,
     StorySpot,
 )
-from game.rounds import lock_round, next_seq
-from game.values import PhotoStatus
-from scoring import Award, Before, Rules, ScoredPhoto, SpotHit, Tally, compensate, ledger_sums
-from scoring import score as score_one
-from uploads import Position, distance_m
+from koppelkiek.game.rounds import lock_round, next_seq
+from koppelkiek.game.values import PhotoStatus
+from koppelkiek.scoring import (
+    Award,
+    Before,
+    Rules,
+    ScoredPhoto,
+    SpotHit,
+    Tally,
+    compensate,
+    ledger_sums,
+)
+from koppelkiek.scoring import score as score_one
+from koppelkiek.uploads import Position, distance_m
 
 
 def rules_of(rnd: Round) -> Rules:

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from game.errors import GameError
-from game.events import Event, MeetingMade, Notice
-from game.models import Meeting, PairingCode, Player, Round
-from game.pairing import CLAIM_GRACE, Fix, by_code
-from game.players import participation
-from game.rounds import is_playing
-from uploads.location import Position, distance_m
+from koppelkiek.game.errors import GameError
+from koppelkiek.game.events import Event, MeetingMade, Notice
+from koppelkiek.game.models import Meeting, PairingCode, Player, Round
+from koppelkiek.game.pairing import CLAIM_GRACE, Fix, by_code
+from koppelkiek.game.players import participation
+from koppelkiek.game.rounds import is_playing
+from koppelkiek.uploads.location import Position, distance_m
 
 POSITION_MAX_AGE = timedelta(minutes=2)
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
-from game.values import (
+from koppelkiek.game.values import (
     BrowserOnlyPhotos,
     LeaderboardMode,
     ModerationMode,

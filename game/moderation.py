@@ -6,14 +6,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from game.audit import Actor, audit
-from game.errors import GameError
-from game.events import Event, Notice, PhotoChanged, PhotoSubmitted
-from game.ledger import lock, rescore
-from game.models import Organiser, Photo, Round
-from game.outcome import Outcome
-from game.rounds import next_seq
-from game.values import PhotoStatus
+from koppelkiek.game.audit import Actor, audit
+from koppelkiek.game.errors import GameError
+from koppelkiek.game.events import Event, Notice, PhotoChanged, PhotoSubmitted
+from koppelkiek.game.ledger import lock, rescore
+from koppelkiek.game.models import Organiser, Photo, Round
+from koppelkiek.game.outcome import Outcome
+from koppelkiek.game.rounds import next_seq
+from koppelkiek.game.values import PhotoStatus
 
 DECISIONS = {"approve": PhotoStatus.ACCEPTED, "reject": PhotoStatus.REJECTED}
 

@@ -12,7 +12,7 @@ from functools import cache
 import icu
 import regex
 
-from game.errors import Code, GameError
+from koppelkiek.game.errors import Code, GameError
 
 JOINERS = "\u200c\u200d"  # ZWNJ, ZWJ
 EMOJI_STYLE = "\ufe0e\ufe0f"  # text or emoji presentation of the symbol before it

@@ -17,8 +17,8 @@ from shapely.validation import explain_validity
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from game.errors import Code, GameError
-from game.models import Neighbourhood, Organiser
+from koppelkiek.game.errors import Code, GameError
+from koppelkiek.game.models import Neighbourhood, Organiser
 
 MIN_AREA_M2 = 2_000.0  # a couple of gardens
 MAX_AREA_M2 = 200_000_000.0  # 200 km²: bigger than any neighbourhood

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from game.errors import GameError
-from game.models import Neighbourhood, Organiser, OrganiserNeighbourhood, Round
-from game.outcome import Outcome
+from koppelkiek.game.errors import GameError
+from koppelkiek.game.models import Neighbourhood, Organiser, OrganiserNeighbourhood, Round
+from koppelkiek.game.outcome import Outcome
 
 PASSWORD_MIN = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

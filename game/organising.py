@@ -10,16 +10,23 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from game.audit import Actor, audit
-from game.events import Event
-from game.ledger import lock, rescore
-from game.models import Neighbourhood, Organiser, Round
-from game.neighbourhoods import create_neighbourhood
-from game.organisers import create_organiser, grant
-from game.outcome import Outcome
-from game.players import join
-from game.rounds import RULES, RoundSpec, apply_rules, change_state, create_round, reschedule
-from game.standings import set_leaderboard
+from koppelkiek.game.audit import Actor, audit
+from koppelkiek.game.events import Event
+from koppelkiek.game.ledger import lock, rescore
+from koppelkiek.game.models import Neighbourhood, Organiser, Round
+from koppelkiek.game.neighbourhoods import create_neighbourhood
+from koppelkiek.game.organisers import create_organiser, grant
+from koppelkiek.game.outcome import Outcome
+from koppelkiek.game.players import join
+from koppelkiek.game.rounds import (
+    RULES,
+    RoundSpec,
+    apply_rules,
+    change_state,
+    create_round,
+    reschedule,
+)
+from koppelkiek.game.standings import set_leaderboard
 
 
 def add_organiser(session: Session, actor: Actor, email: str, password: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from game.events import Event
+from koppelkiek.game.events import Event
 
 T = TypeVar("T")
 

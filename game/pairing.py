@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from game.codes import new_code, normalise, well_formed
-from game.errors import GameError
-from game.models import PairingCode, Player, Round
-from game.players import participation
-from game.values import RoundState
+from koppelkiek.game.codes import new_code, normalise, well_formed
+from koppelkiek.game.errors import GameError
+from koppelkiek.game.models import PairingCode, Player, Round
+from koppelkiek.game.players import participation
+from koppelkiek.game.values import RoundState
 
 CODE_LENGTH = 6
 LIFETIME = timedelta(seconds=60)

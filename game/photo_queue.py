@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
-from game.models import Meeting, Photo, PhotoImage, Player
-from game.values import ImageKind
+from koppelkiek.game.models import Meeting, Photo, PhotoImage, Player
+from koppelkiek.game.values import ImageKind
 
 QUEUE_SIZE = 200
 

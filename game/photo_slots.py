@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from game.models import UploadSlot
+from koppelkiek.game.models import UploadSlot
 
 IN_FLIGHT = 2
 

@@ -9,14 +9,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from game.duplicates import add_bands, check_duplicates
-from game.errors import GameError
-from game.events import Event, Notice, PhotoChanged, PhotoSubmitted
-from game.ledger import score_photo, spot_ids_at, spots_of
-from game.models import Meeting, Photo, PhotoImage, Player, Round
-from game.neighbourhoods import boundary_of
-from game.rounds import lock_round, next_seq
-from game.values import (
+from koppelkiek.game.duplicates import add_bands, check_duplicates
+from koppelkiek.game.errors import GameError
+from koppelkiek.game.events import Event, Notice, PhotoChanged, PhotoSubmitted
+from koppelkiek.game.ledger import score_photo, spot_ids_at, spots_of
+from koppelkiek.game.models import Meeting, Photo, PhotoImage, Player, Round
+from koppelkiek.game.neighbourhoods import boundary_of
+from koppelkiek.game.rounds import lock_round, next_seq
+from koppelkiek.game.values import (
     BrowserOnlyPhotos,
     ImageKind,
     LocationSource,
@@ -24,7 +24,7 @@ from game.values import (
     PhotoStatus,
     TimeSource,
 )
-from uploads import Intake, Position, choose_location, to_utc
+from koppelkiek.uploads import Intake, Position, choose_location, to_utc
 
 EARLIEST_BEFORE_MEETING = timedelta(minutes=5)
 LATEST_AFTER_NOW = timedelta(minutes=2)

@@ -9,13 +9,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from game.codes import digest, new_code, normalise
-from game.errors import GameError
-from game.events import Event, StandingsChanged
-from game.models import ROW_ID_MAX, Participation, Player, Round, Standing
-from game.names import clean_name, name_key, skeleton, visible_part
-from game.rounds import can_join, next_seq
-from game.values import RoundState
+from koppelkiek.game.codes import digest, new_code, normalise
+from koppelkiek.game.errors import GameError
+from koppelkiek.game.events import Event, StandingsChanged
+from koppelkiek.game.models import ROW_ID_MAX, Participation, Player, Round, Standing
+from koppelkiek.game.names import clean_name, name_key, skeleton, visible_part
+from koppelkiek.game.rounds import can_join, next_seq
+from koppelkiek.game.values import RoundState
 
 NAME_MAX = 24
 TEAM_MAX = 40

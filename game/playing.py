@@ -10,14 +10,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from game.care import erase
-from game.meetings import Claimed, claim
-from game.models import Meeting, PairingCode, Photo, Player, Round, UploadAttempt
-from game.outcome import Outcome
-from game.pairing import Fix, issue_code
-from game.photos import record_photo, set_consent
-from game.players import Joined, enter_round, join, recover
-from uploads import Intake, Position
+from koppelkiek.game.care import erase
+from koppelkiek.game.meetings import Claimed, claim
+from koppelkiek.game.models import Meeting, PairingCode, Photo, Player, Round, UploadAttempt
+from koppelkiek.game.outcome import Outcome
+from koppelkiek.game.pairing import Fix, issue_code
+from koppelkiek.game.photos import record_photo, set_consent
+from koppelkiek.game.players import Joined, enter_round, join, recover
+from koppelkiek.uploads import Intake, Position
 
 
 def join_round(session: Session, device: Player | None, rnd: Round, *, display_name: str | None,

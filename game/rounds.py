@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from game.codes import new_code, normalise, well_formed
-from game.errors import GameError
-from game.events import RoundChanged
-from game.models import Neighbourhood, Round, RoundEvent
-from game.values import BrowserOnlyPhotos, LeaderboardMode, ModerationMode, RoundState
+from koppelkiek.game.codes import new_code, normalise, well_formed
+from koppelkiek.game.errors import GameError
+from koppelkiek.game.events import RoundChanged
+from koppelkiek.game.models import Neighbourhood, Round, RoundEvent
+from koppelkiek.game.values import BrowserOnlyPhotos, LeaderboardMode, ModerationMode, RoundState
 
 JOIN_CODE_LENGTH = 6
 

@@ -15,15 +15,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from game.audit import Actor, audit
-from game.errors import GameError
-from game.events import Event
-from game.ledger import lock, rescore, spot_ids_at
-from game.models import Neighbourhood, Photo, Round, StorySpot
-from game.neighbourhoods import boundary_of
-from game.outcome import Outcome
-from scoring import DEFAULT_SPOT_BONUS
-from uploads import Position, distance_m
+from koppelkiek.game.audit import Actor, audit
+from koppelkiek.game.errors import GameError
+from koppelkiek.game.events import Event
+from koppelkiek.game.ledger import lock, rescore, spot_ids_at
+from koppelkiek.game.models import Neighbourhood, Photo, Round, StorySpot
+from koppelkiek.game.neighbourhoods import boundary_of
+from koppelkiek.game.outcome import Outcome
+from koppelkiek.scoring import DEFAULT_SPOT_BONUS
+from koppelkiek.uploads import Position, distance_m
 
 NAME_MAX = 120
 STORY_MAX = 5000

@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from game.errors import GameError
-from game.events import Event, StandingsChanged
-from game.models import Organiser, Player, Round, Standing
-from game.organisers import manages
-from game.players import participation
-from game.rounds import LEADERBOARD_MODES, next_seq
-from game.values import LeaderboardMode, RoundState
+from koppelkiek.game.errors import GameError
+from koppelkiek.game.events import Event, StandingsChanged
+from koppelkiek.game.models import Organiser, Player, Round, Standing
+from koppelkiek.game.organisers import manages
+from koppelkiek.game.players import participation
+from koppelkiek.game.rounds import LEADERBOARD_MODES, next_seq
+from koppelkiek.game.values import LeaderboardMode, RoundState
 
 TOP = 10
 

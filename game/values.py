@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from uploads import LocationSource
+from koppelkiek.uploads import LocationSource
 
 __all__ = [
     "BrowserOnlyPhotos",

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session, aliased
 
-from game.models import Meeting, Photo, PhotoImage, Player, Round, StorySpot
-from game.spots import excerpt, spot_at
-from game.values import ImageKind
+from koppelkiek.game.models import Meeting, Photo, PhotoImage, Player, Round, StorySpot
+from koppelkiek.game.spots import excerpt, spot_at
+from koppelkiek.game.values import ImageKind
 
 WALL_SIZE = 24
 

@@ -12,7 +12,6 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from werkzeug.routing import IntegerConverter
 
-import templates
 from koppelkiek import (
     api,
     assets,
@@ -30,6 +29,7 @@ from koppelkiek import (
     realtime,
     screen,
     spots,
+    templates,
 )
 from koppelkiek.commands import register as register_cli
 from koppelkiek.db import db

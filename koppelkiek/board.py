@@ -9,12 +9,12 @@ from typing import Any
 
 from flask import current_app, url_for
 
-from game.models import Round
-from game.organisers import manages
-from game.standings import Board, BoardCache, board, may_see_round
-from game.wall import WALL_SIZE, WallPhoto, wall
 from koppelkiek.db import session as db_session
 from koppelkiek.errors import Refusal
+from koppelkiek.game.models import Round
+from koppelkiek.game.organisers import manages
+from koppelkiek.game.standings import Board, BoardCache, board, may_see_round
+from koppelkiek.game.wall import WALL_SIZE, WallPhoto, wall
 from koppelkiek.identity import current_organiser, current_player
 
 # The board cache's bound, for all rounds together: a few recent seqs are all anyone reads,

@@ -20,12 +20,15 @@ from flask.cli import ScriptInfo, with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from game.audit import CONSOLE
-from game.errors import GameError
-from game.exports import export_round
-from game.ledger import check, ledger_matches_keys, state_matches
-from game.models import Neighbourhood, Organiser, Round
-from game.organising import (
+from koppelkiek import create_app
+from koppelkiek.backups import backup_command, restore_command
+from koppelkiek.db import db, upgrade
+from koppelkiek.game.audit import CONSOLE
+from koppelkiek.game.errors import GameError
+from koppelkiek.game.exports import export_round
+from koppelkiek.game.ledger import check, ledger_matches_keys, state_matches
+from koppelkiek.game.models import Neighbourhood, Organiser, Round
+from koppelkiek.game.organising import (
     add_neighbourhood,
     add_organiser,
     add_round,
@@ -34,11 +37,8 @@ from game.organising import (
     rescore_round,
     seed_demo,
 )
-from game.outcome import Outcome
-from game.rounds import RoundSpec
-from koppelkiek import create_app
-from koppelkiek.backups import backup_command, restore_command
-from koppelkiek.db import db, upgrade
+from koppelkiek.game.outcome import Outcome
+from koppelkiek.game.rounds import RoundSpec
 from koppelkiek.identity import now
 from koppelkiek.messages import message
 from koppelkiek.outcomes import commit

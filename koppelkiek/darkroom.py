@@ -1,7 +1,7 @@
 """Work kept off the event loop under gevent: photos in worker processes, the rest in threads.
 
 Pillow's JPEG encoder holds the GIL for a whole progressive encode, so photo intake runs in
-`python -m uploads.worker` processes (their own GIL, on the cores the event loop leaves).
+`python -m koppelkiek.uploads.worker` processes (their own GIL, on the cores the event loop leaves).
 Database work after it runs in a small native thread pool, where the GIL is shared but
 released every few ms.
 Without gevent (tests, `flask run`) everything runs inline.
@@ -41,10 +41,10 @@ from flask import current_app
 from gevent.event import Event
 from gevent.threadpool import ThreadPool
 
-from game.errors import GameError
 from koppelkiek.errors import Refusal
-from uploads import Intake, IntakeError, take_in
-from uploads.worker import read_frame, write_frame_from
+from koppelkiek.game.errors import GameError
+from koppelkiek.uploads import Intake, IntakeError, take_in
+from koppelkiek.uploads.worker import read_frame, write_frame_from
 
 T = TypeVar("T")
 
@@ -100,7 +100,7 @@ class Darkroom:
         return len(self._waiting)
 
     def _start(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen([sys.executable, "-m", "uploads.worker"],
+        return subprocess.Popen([sys.executable, "-m", "koppelkiek.uploads.worker"],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
     def full(self) -> bool:

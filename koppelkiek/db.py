@@ -9,7 +9,7 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-import migrations
+from koppelkiek import migrations
 
 MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
 

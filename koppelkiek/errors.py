@@ -14,10 +14,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from game.errors import CODES as GAME_CODES
-from game.errors import GameError
+from koppelkiek.game.errors import CODES as GAME_CODES
+from koppelkiek.game.errors import GameError
 from koppelkiek.messages import message
-from uploads.errors import CODES as INTAKE_CODES
+from koppelkiek.uploads.errors import CODES as INTAKE_CODES
 
 # Every code the web layer refuses with on its own: its input, its limits, its capacity.
 WebCode = Literal[

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, request
 from flask_babel import force_locale, format_date, gettext
 
-from game.exports import AlbumWords, export_album, export_round
-from game.models import Round
 from koppelkiek.db import session as db_session
+from koppelkiek.game.exports import AlbumWords, export_album, export_round
+from koppelkiek.game.models import Round
 from koppelkiek.identity import (
     acting_organiser,
     now,

@@ -30,13 +30,13 @@ from flask_socketio import SocketIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from game.models import Meeting, Photo, Player, Round, RoundEvent, ScoreEntry
-from game.rounds import RoundView
-from game.standings import TOP, Board, public_board
-from game.values import LeaderboardMode
-from game.wall import wall_photo
 from koppelkiek.board import full_board, wall_json
 from koppelkiek.db import session as db_session
+from koppelkiek.game.models import Meeting, Photo, Player, Round, RoundEvent, ScoreEntry
+from koppelkiek.game.rounds import RoundView
+from koppelkiek.game.standings import TOP, Board, public_board
+from koppelkiek.game.values import LeaderboardMode
+from koppelkiek.game.wall import wall_photo
 
 SCREEN_EVERY = 0.35  # seconds: screens get at most about three deltas a second
 PHONE_EVERY = 5.0  # seconds: phones get the top of the board at most this often

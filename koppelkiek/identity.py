@@ -12,12 +12,12 @@ from flask.wrappers import Response
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
-from game.audit import Actor
-from game.models import Neighbourhood, Organiser, Player, Round
-from game.organisers import managed_neighbourhood, managed_round
-from game.players import by_token
 from koppelkiek.db import session as db_session
 from koppelkiek.errors import Refusal
+from koppelkiek.game.audit import Actor
+from koppelkiek.game.models import Neighbourhood, Organiser, Player, Round
+from koppelkiek.game.organisers import managed_neighbourhood, managed_round
+from koppelkiek.game.players import by_token
 
 PLAYER_COOKIE = "kk_player"
 F = TypeVar("F", bound=Callable[..., Any])

@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import request
 
-from game.pairing import Fix, fix_from
 from koppelkiek.errors import Refusal
-from uploads import Position
+from koppelkiek.game.pairing import Fix, fix_from
+from koppelkiek.uploads import Position
 
 YES = ("1", "true", "yes", "on")
 

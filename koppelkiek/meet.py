@@ -6,14 +6,14 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, session, url_for
 
-from game.codes import normalise
-from game.models import Round
-from game.pairing import by_code, live, owned_code
-from game.players import current_round
 from koppelkiek import limits
 from koppelkiek.db import session as db_session
 from koppelkiek.errors import Refusal
 from koppelkiek.extensions import limiter
+from koppelkiek.game.codes import normalise
+from koppelkiek.game.models import Round
+from koppelkiek.game.pairing import by_code, live, owned_code
+from koppelkiek.game.players import current_round
 from koppelkiek.identity import current_player, now, require_player
 from koppelkiek.qr import public_url, svg
 

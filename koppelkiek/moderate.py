@@ -13,13 +13,13 @@ from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-from game import care
-from game.models import Player, Round, Standing
-from game.moderation import decide_photo
-from game.neighbourhoods import outline_svg
-from game.photo_queue import QueuedPhoto, photo_queue
 from koppelkiek.db import session as db_session
 from koppelkiek.errors import Refusal
+from koppelkiek.game import care
+from koppelkiek.game.models import Player, Round, Standing
+from koppelkiek.game.moderation import decide_photo
+from koppelkiek.game.neighbourhoods import outline_svg
+from koppelkiek.game.photo_queue import QueuedPhoto, photo_queue
 from koppelkiek.identity import (
     acting_organiser,
     now,

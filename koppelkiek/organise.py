@@ -24,13 +24,17 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from game.audit import audit_log
-from game.errors import GameError
-from game.models import Neighbourhood, Organiser, Participation, Round
-from game.neighbourhoods import outline_svg
-from game.organisers import authenticate, sign_out_everywhere
-from game.organising import add_neighbourhood, add_round, edit_round, move_round
-from game.rounds import (
+from koppelkiek import limits
+from koppelkiek.db import session as db_session
+from koppelkiek.errors import Refusal, status_of
+from koppelkiek.extensions import limiter
+from koppelkiek.game.audit import audit_log
+from koppelkiek.game.errors import GameError
+from koppelkiek.game.models import Neighbourhood, Organiser, Participation, Round
+from koppelkiek.game.neighbourhoods import outline_svg
+from koppelkiek.game.organisers import authenticate, sign_out_everywhere
+from koppelkiek.game.organising import add_neighbourhood, add_round, edit_round, move_round
+from koppelkiek.game.rounds import (
     BROWSER_ONLY_MODES,
     LEADERBOARD_MODES,
     MODERATION_MODES,
@@ -38,10 +42,6 @@ from game.rounds import (
     TRANSITIONS,
     RoundSpec,
 )
-from koppelkiek import limits
-from koppelkiek.db import session as db_session
-from koppelkiek.errors import Refusal, status_of
-from koppelkiek.extensions import limiter
 from koppelkiek.identity import (
     acting_organiser,
     current_organiser,

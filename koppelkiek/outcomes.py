@@ -6,9 +6,9 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from game.outcome import Outcome
 from koppelkiek import realtime
 from koppelkiek.db import session as db_session
+from koppelkiek.game.outcome import Outcome
 
 T = TypeVar("T")
 

@@ -8,12 +8,12 @@ from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from game.models import Meeting, Photo, PhotoImage, Round
-from game.organisers import manages
-from game.photos import awaiting_consent, image, may_see, my_meetings, removed
-from game.values import ImageKind, PhotoStatus
 from koppelkiek.db import session as db_session
 from koppelkiek.errors import Refusal
+from koppelkiek.game.models import Meeting, Photo, PhotoImage, Round
+from koppelkiek.game.organisers import manages
+from koppelkiek.game.photos import awaiting_consent, image, may_see, my_meetings, removed
+from koppelkiek.game.values import ImageKind, PhotoStatus
 from koppelkiek.identity import current_organiser, current_player, now, require_player
 
 bp = Blueprint("photos", __name__)

@@ -9,16 +9,16 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
-from game.errors import GameError
-from game.models import Round
-from game.photos import awaiting_consent, my_meetings
-from game.players import current_round
-from game.playing import enter, join_round, new_phone
-from game.rounds import by_join_code, can_join
 from koppelkiek import limits
 from koppelkiek.db import session as db_session
 from koppelkiek.errors import Refusal, status_of
 from koppelkiek.extensions import limiter
+from koppelkiek.game.errors import GameError
+from koppelkiek.game.models import Round
+from koppelkiek.game.photos import awaiting_consent, my_meetings
+from koppelkiek.game.players import current_round
+from koppelkiek.game.playing import enter, join_round, new_phone
+from koppelkiek.game.rounds import by_join_code, can_join
 from koppelkiek.identity import current_player, now, set_player_cookie
 from koppelkiek.language import select_locale
 from koppelkiek.outcomes import commit

@@ -12,8 +12,11 @@ from flask import session as socket_session
 from flask_socketio import SocketIO, emit, join_room, leave_room
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from game.errors import GameError
-from game.events import (
+from koppelkiek.board import full_board, organiser_of, recent_board, wall_of
+from koppelkiek.db import session as db_session
+from koppelkiek.feed import Feed, Message, Phone, phones_room, screens_room
+from koppelkiek.game.errors import GameError
+from koppelkiek.game.events import (
     Event,
     MeetingMade,
     Notice,
@@ -22,14 +25,11 @@ from game.events import (
     RoundChanged,
     StandingsChanged,
 )
-from game.models import ROW_ID_MAX, Player, Round
-from game.players import by_token
-from game.rounds import RoundView
-from game.standings import TOP, Board, may_see_round, public_board, standing_of
-from game.values import LeaderboardMode
-from koppelkiek.board import full_board, organiser_of, recent_board, wall_of
-from koppelkiek.db import session as db_session
-from koppelkiek.feed import Feed, Message, Phone, phones_room, screens_room
+from koppelkiek.game.models import ROW_ID_MAX, Player, Round
+from koppelkiek.game.players import by_token
+from koppelkiek.game.rounds import RoundView
+from koppelkiek.game.standings import TOP, Board, may_see_round, public_board, standing_of
+from koppelkiek.game.values import LeaderboardMode
 from koppelkiek.identity import PLAYER_COOKIE, current_organiser
 
 socketio = SocketIO()

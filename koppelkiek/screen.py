@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import Blueprint, render_template, url_for
 
-from game.models import Round
-from game.organisers import manages
-from game.values import RoundState
 from koppelkiek.db import session as db_session
 from koppelkiek.errors import Refusal
+from koppelkiek.game.models import Round
+from koppelkiek.game.organisers import manages
+from koppelkiek.game.values import RoundState
 from koppelkiek.identity import current_organiser
 from koppelkiek.qr import public_url, svg
 

@@ -16,8 +16,8 @@ from flask import request
 from gevent import pywsgi
 from geventwebsocket.handler import WebSocketHandler
 
-from game.errors import GameError
 from koppelkiek.errors import BODY_UNREAD, Refusal
+from koppelkiek.game.errors import GameError
 
 
 class Server(pywsgi.WSGIServer):

@@ -12,10 +12,12 @@ from flask_wtf.file import FileField
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
-from game.errors import GameError
-from game.models import Neighbourhood, Round, StorySpot
-from game.neighbourhoods import M_PER_DEG, outline_svg
-from game.spots import (
+from koppelkiek.db import session as db_session
+from koppelkiek.errors import Refusal, status_of
+from koppelkiek.game.errors import GameError
+from koppelkiek.game.models import Neighbourhood, Round, StorySpot
+from koppelkiek.game.neighbourhoods import M_PER_DEG, outline_svg
+from koppelkiek.game.spots import (
     DEFAULT_RADIUS_M,
     excerpt,
     list_spots,
@@ -24,8 +26,6 @@ from game.spots import (
     round_spots,
     spots_from_file,
 )
-from koppelkiek.db import session as db_session
-from koppelkiek.errors import Refusal, status_of
 from koppelkiek.identity import (
     acting_organiser,
     now,
@@ -35,7 +35,7 @@ from koppelkiek.identity import (
 from koppelkiek.inputs import number
 from koppelkiek.messages import message
 from koppelkiek.outcomes import commit
-from scoring import DEFAULT_SPOT_BONUS
+from koppelkiek.scoring import DEFAULT_SPOT_BONUS
 
 bp = Blueprint("spots", __name__)
 IMPORT_MAX_BYTES = 1024 * 1024

@@ -5,9 +5,9 @@ packages: `game` feeds accepted photos in, in acceptance order, and writes the a
 ledger.
 """
 
-from scoring.facts import Award, ScoredPhoto, SpotHit
-from scoring.ledger import AwardKey, award_key, compensate, ledger_sums, totals
-from scoring.rules import (
+from koppelkiek.scoring.facts import Award, ScoredPhoto, SpotHit
+from koppelkiek.scoring.ledger import AwardKey, award_key, compensate, ledger_sums, totals
+from koppelkiek.scoring.rules import (
     ACROSS_TEAMS,
     DEFAULT_SPOT_BONUS,
     FIRST_MEETING,
@@ -17,7 +17,7 @@ from scoring.rules import (
     WELCOME,
     Rules,
 )
-from scoring.tally import Before, Outcome, Tally, across_teams, replay, score, team_key
+from koppelkiek.scoring.tally import Before, Outcome, Tally, across_teams, replay, score, team_key
 
 __all__ = [
     "ACROSS_TEAMS",

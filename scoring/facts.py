@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scoring.rules import REASONS, STORY_SPOT
+from koppelkiek.scoring.rules import REASONS, STORY_SPOT
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from scoring.facts import Award
+from koppelkiek.scoring.facts import Award
 
 #: (player_id, photo_id, reason, spot_id): the grain at which the ledger is compared.
 AwardKey = tuple[int, int, str, int | None]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from scoring.facts import Award, ScoredPhoto
-from scoring.ledger import totals as sum_totals
-from scoring.rules import (
+from koppelkiek.scoring.facts import Award, ScoredPhoto
+from koppelkiek.scoring.ledger import totals as sum_totals
+from koppelkiek.scoring.rules import (
     ACROSS_TEAMS,
     FIRST_MEETING,
     REPEAT_MEETING,

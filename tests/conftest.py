@@ -14,10 +14,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from game.models import Base
 from koppelkiek import create_app
 from koppelkiek.db import db, upgrade
 from koppelkiek.extensions import limiter
+from koppelkiek.game.models import Base
 from tests.helpers import IN_CI, Clock, World, need
 
 PG_URL = os.environ.get("KOPPELKIEK_TEST_DATABASE_URL")

@@ -29,13 +29,13 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from game.neighbourhoods import create_neighbourhood
-from game.organisers import create_organiser
-from game.rounds import RoundSpec, change_state, create_round
-from game.standings import set_leaderboard
 from koppelkiek.db import db
+from koppelkiek.game.neighbourhoods import create_neighbourhood
+from koppelkiek.game.organisers import create_organiser
+from koppelkiek.game.rounds import RoundSpec, change_state, create_round
+from koppelkiek.game.standings import set_leaderboard
+from koppelkiek.uploads import DerivedImages, Intake, PhotoFacts
 from tests.live_server import HOOGRAVEN, ROOT
-from uploads import DerivedImages, Intake, PhotoFacts
 
 PHOTOS = ROOT / "tests" / "data" / "photos"
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -1,11 +1,11 @@
 """Photo intake: bytes in, facts and derived JPEGs out. Pillow, pillow-heif and exifread only."""
 
-from uploads.dhash import hamming
-from uploads.errors import IntakeError
-from uploads.facts import DerivedImages, Intake, PhotoFacts
-from uploads.intake import take_in
-from uploads.location import LocationSource, Position, choose_location, distance_m
-from uploads.taken_at import to_utc
+from koppelkiek.uploads.dhash import hamming
+from koppelkiek.uploads.errors import IntakeError
+from koppelkiek.uploads.facts import DerivedImages, Intake, PhotoFacts
+from koppelkiek.uploads.intake import take_in
+from koppelkiek.uploads.location import LocationSource, Position, choose_location, distance_m
+from koppelkiek.uploads.taken_at import to_utc
 
 __all__ = [
     "DerivedImages",

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from uploads.colour import flatten, to_srgb
-from uploads.errors import IMAGE_BROKEN, IMAGE_TOO_LARGE, IMAGE_TOO_SMALL, IntakeError
-from uploads.jpeg_segments import without_metadata
-from uploads.kinds import HEIF, JPEG, PILLOW_FORMAT, PNG, WEBP
+from koppelkiek.uploads.colour import flatten, to_srgb
+from koppelkiek.uploads.errors import IMAGE_BROKEN, IMAGE_TOO_LARGE, IMAGE_TOO_SMALL, IntakeError
+from koppelkiek.uploads.jpeg_segments import without_metadata
+from koppelkiek.uploads.kinds import HEIF, JPEG, PILLOW_FORMAT, PNG, WEBP
 
 DISPLAY_LONG_SIDE = 1600
 THUMB_LONG_SIDE = 400

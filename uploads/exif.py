@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 import exifread
 from PIL import Image
 
-from uploads.location import Position
-from uploads.taken_at import parse_exif_datetime
+from koppelkiek.uploads.location import Position
+from koppelkiek.uploads.taken_at import parse_exif_datetime
 
 T = TypeVar("T")
 

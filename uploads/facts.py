@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from uploads.location import Position
+from koppelkiek.uploads.location import Position
 
 
 @dataclass(frozen=True)

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import hashlib
 
-from uploads.derive import (
+from koppelkiek.uploads.derive import (
     check_min_side,
     decode_display,
     derive,
     open_image,
     upright_size,
 )
-from uploads.dhash import dhash
-from uploads.errors import UNSUPPORTED_TYPE, IntakeError
-from uploads.exif import read_jpeg_exif, read_pillow_exif
-from uploads.facts import DerivedImages, Intake, PhotoFacts
-from uploads.heif import ensure_heif_opener
-from uploads.kinds import HEIF, JPEG, sniff_kind
+from koppelkiek.uploads.dhash import dhash
+from koppelkiek.uploads.errors import UNSUPPORTED_TYPE, IntakeError
+from koppelkiek.uploads.exif import read_jpeg_exif, read_pillow_exif
+from koppelkiek.uploads.facts import DerivedImages, Intake, PhotoFacts
+from koppelkiek.uploads.heif import ensure_heif_opener
+from koppelkiek.uploads.kinds import HEIF, JPEG, sniff_kind
 
 
 def take_in(data: bytes, *, max_pixels: int = 60_000_000, min_side: int = 320) -> Intake:

@@ -3,7 +3,7 @@
 Pillow's JPEG encoder keeps the GIL for a whole progressive encode (about 0.15 s for the
 display image), so in the server's own process image work stalls the event loop however
 many threads it runs on. A separate process has its own GIL.
-Run: `python -m uploads.worker`.
+Run: `python -m koppelkiek.uploads.worker`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import struct
 import sys
 from typing import IO, Any
 
-from uploads.errors import IntakeError
-from uploads.intake import take_in
+from koppelkiek.uploads.errors import IntakeError
+from koppelkiek.uploads.intake import take_in
 
 HEADER = struct.Struct("!QQ")  # length of the pickled message, length of the raw payload
 

@@ -14,13 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from game.errors import GameError
-from game.models import Meeting, Photo, Player, UploadAttempt
-from game.outcome import Outcome
-from game.photo_slots import IN_FLIGHT, forget_dead, free_slot, holder, take_slot
-from game.photos import count_refusal, meeting_for_photo
-from game.playing import consent as consent_to_wall
-from game.playing import send_photo
 from koppelkiek import realtime
 from koppelkiek.api.v1 import bp
 from koppelkiek.darkroom import (
@@ -35,11 +28,18 @@ from koppelkiek.db import db
 from koppelkiek.db import session as db_session
 from koppelkiek.errors import Refusal, leave_body_unread, reads_own_body, status_of
 from koppelkiek.extensions import limiter
+from koppelkiek.game.errors import GameError
+from koppelkiek.game.models import Meeting, Photo, Player, UploadAttempt
+from koppelkiek.game.outcome import Outcome
+from koppelkiek.game.photo_slots import IN_FLIGHT, forget_dead, free_slot, holder, take_slot
+from koppelkiek.game.photos import count_refusal, meeting_for_photo
+from koppelkiek.game.playing import consent as consent_to_wall
+from koppelkiek.game.playing import send_photo
 from koppelkiek.identity import now, require_player
 from koppelkiek.inputs import body, browser_position, yes_no_field
 from koppelkiek.outcomes import commit
 from koppelkiek.photos import photo_json
-from uploads import IntakeError
+from koppelkiek.uploads import IntakeError
 
 KEY_MAX = 80
 # Refusals that say nothing about the photo: they do not count towards closing the meeting.

@@ -7,20 +7,20 @@ from typing import Any
 
 from flask import jsonify, session, url_for
 
-from game.care import my_data
-from game.codes import normalise
-from game.errors import GameError
-from game.models import Meeting, Player
-from game.players import current_round
-from game.playing import forget_me, join_round, meet, show_code
-from game.rounds import by_join_code
-from game.standings import standing_of
-from game.values import LeaderboardMode
 from koppelkiek import limits, realtime
 from koppelkiek.api.v1 import bp
 from koppelkiek.db import session as db_session
 from koppelkiek.errors import Refusal
 from koppelkiek.extensions import limiter
+from koppelkiek.game.care import my_data
+from koppelkiek.game.codes import normalise
+from koppelkiek.game.errors import GameError
+from koppelkiek.game.models import Meeting, Player
+from koppelkiek.game.players import current_round
+from koppelkiek.game.playing import forget_me, join_round, meet, show_code
+from koppelkiek.game.rounds import by_join_code
+from koppelkiek.game.standings import standing_of
+from koppelkiek.game.values import LeaderboardMode
 from koppelkiek.identity import (
     PLAYER_COOKIE,
     current_player,

@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from game.standings import public_board
-from game.values import LeaderboardMode
 from koppelkiek.api.v1 import bp
 from koppelkiek.board import full_board, full_board_json, organiser_of, visible_round, wall_of
+from koppelkiek.game.standings import public_board
+from koppelkiek.game.values import LeaderboardMode
 
 
 @bp.get("/rounds/<int:round_id>/standings")

@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import jsonify
 
-from game.players import current_round
-from game.spots import round_spots, spots_near
 from koppelkiek.api.v1 import bp
 from koppelkiek.db import session as db_session
+from koppelkiek.game.players import current_round
+from koppelkiek.game.spots import round_spots, spots_near
 from koppelkiek.identity import require_player
 from koppelkiek.inputs import query_position
 from koppelkiek.spots import spot_json

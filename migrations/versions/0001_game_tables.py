@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import game.models
+import koppelkiek.game.models
 
 revision = '0001'
 down_revision = None
@@ -27,7 +27,7 @@ def upgrade() -> None:
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('boundary_geojson', sa.Text(), nullable=False),
     sa.Column('default_language', sa.String(length=8), nullable=False),
-    sa.Column('created_at', game.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', koppelkiek.game.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_neighbourhoods')),
     sa.UniqueConstraint('slug', name=op.f('uq_neighbourhoods_slug'))
     )
@@ -36,7 +36,7 @@ def upgrade() -> None:
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('session_version', sa.Integer(), nullable=False),
-    sa.Column('created_at', game.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', koppelkiek.game.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisers')),
     sa.UniqueConstraint('email', name=op.f('uq_organisers_email'))
     )
@@ -44,7 +44,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organiser_id', sa.Integer(), nullable=True),
     sa.Column('neighbourhood_id', sa.Integer(), nullable=True),
-    sa.Column('at', game.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', koppelkiek.game.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('action', sa.String(length=64), nullable=False),
     sa.Column('detail', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['neighbourhood_id'], ['neighbourhoods.id'], name=op.f('fk_audit_entries_neighbourhood_id_neighbourhoods'), ondelete='CASCADE'),
@@ -72,7 +72,7 @@ def upgrade() -> None:
     sa.Column('device_secret_hash', sa.String(length=64), nullable=False),
     sa.Column('recovery_code_hash', sa.String(length=64), nullable=False),
     sa.Column('banned', sa.Boolean(), nullable=False),
-    sa.Column('created_at', game.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', koppelkiek.game.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['neighbourhood_id'], ['neighbourhoods.id'], name=op.f('fk_players_neighbourhood_id_neighbourhoods'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_players')),
     sa.UniqueConstraint('neighbourhood_id', 'name_key', name=op.f('uq_players_neighbourhood_id')),
@@ -86,8 +86,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('neighbourhood_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
-    sa.Column('starts_at', game.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('ends_at', game.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('starts_at', koppelkiek.game.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', koppelkiek.game.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('join_code', sa.String(length=16), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
@@ -103,7 +103,7 @@ def upgrade() -> None:
     sa.Column('require_location', sa.Boolean(), nullable=False),
     sa.Column('moderation_mode', sa.String(length=8), nullable=False),
     sa.Column('leaderboard', sa.String(length=8), nullable=False),
-    sa.Column('created_at', game.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', koppelkiek.game.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['neighbourhood_id'], ['neighbourhoods.id'], name=op.f('fk_rounds_neighbourhood_id_neighbourhoods'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_rounds')),
     sa.UniqueConstraint('join_code', name=op.f('uq_rounds_join_code'))
@@ -131,9 +131,9 @@ def upgrade() -> None:
     sa.Column('code', sa.String(length=8), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
     sa.Column('player_id', sa.Integer(), nullable=False),
-    sa.Column('issued_at', game.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', game.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('used_at', game.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('issued_at', koppelkiek.game.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', koppelkiek.game.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', koppelkiek.game.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('lat', sa.Float(), nullable=True),
     sa.Column('lon', sa.Float(), nullable=True),
     sa.Column('accuracy_m', sa.Float(), nullable=True),
@@ -150,7 +150,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('round_id', sa.Integer(), nullable=False),
     sa.Column('player_id', sa.Integer(), nullable=False),
-    sa.Column('joined_at', game.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('joined_at', koppelkiek.game.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['player_id'], ['players.id'], name=op.f('fk_participations_player_id_players'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_participations_round_id_rounds'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_participations')),
@@ -165,7 +165,7 @@ def upgrade() -> None:
     sa.Column('round_id', sa.Integer(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
-    sa.Column('at', game.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', koppelkiek.game.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_round_events_round_id_rounds'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_round_events')),
     sa.UniqueConstraint('round_id', 'seq', name=op.f('uq_round_events_round_id'))
@@ -176,8 +176,8 @@ def upgrade() -> None:
     sa.Column('player_a_id', sa.Integer(), nullable=False),
     sa.Column('player_b_id', sa.Integer(), nullable=False),
     sa.Column('pairing_code_id', sa.Integer(), nullable=True),
-    sa.Column('met_at', game.models.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('photo_due_by', game.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('met_at', koppelkiek.game.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('photo_due_by', koppelkiek.game.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('a_lat', sa.Float(), nullable=True),
     sa.Column('a_lon', sa.Float(), nullable=True),
     sa.Column('a_accuracy_m', sa.Float(), nullable=True),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import game.models
+import koppelkiek.game.models
 
 revision = '0002'
 down_revision = '0001'
@@ -27,7 +27,7 @@ def upgrade() -> None:
     sa.Column('uploader_id', sa.Integer(), nullable=True),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('dhash', sa.BigInteger(), nullable=False),
-    sa.Column('taken_at', game.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('taken_at', koppelkiek.game.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('time_source', sa.String(length=8), nullable=False),
     sa.Column('lat', sa.Float(), nullable=True),
     sa.Column('lon', sa.Float(), nullable=True),
@@ -38,7 +38,7 @@ def upgrade() -> None:
     sa.Column('reason', sa.String(length=200), nullable=True),
     sa.Column('consent_a', sa.Boolean(), nullable=True),
     sa.Column('consent_b', sa.Boolean(), nullable=True),
-    sa.Column('created_at', game.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', koppelkiek.game.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_photos_meeting_id_meetings'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_photos_round_id_rounds'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['uploader_id'], ['players.id'], name=op.f('fk_photos_uploader_id_players'), ondelete='SET NULL'),
@@ -70,7 +70,7 @@ def upgrade() -> None:
     sa.Column('player_id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=80), nullable=False),
     sa.Column('photo_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', game.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', koppelkiek.game.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['photo_id'], ['photos.id'], name=op.f('fk_upload_attempts_photo_id_photos'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['player_id'], ['players.id'], name=op.f('fk_upload_attempts_player_id_players'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_upload_attempts')),

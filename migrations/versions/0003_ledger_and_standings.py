@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import game.models
+import koppelkiek.game.models
 
 revision = '0003'
 down_revision = '0002'
@@ -25,7 +25,7 @@ def upgrade() -> None:
     sa.Column('player_id', sa.Integer(), nullable=False),
     sa.Column('points', sa.Integer(), nullable=False),
     sa.Column('meetings', sa.Integer(), nullable=False),
-    sa.Column('last_scored_at', game.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_scored_at', koppelkiek.game.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('joined_order', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['player_id'], ['players.id'], name=op.f('fk_standings_player_id_players')),
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_standings_round_id_rounds'), ondelete='CASCADE'),
@@ -41,7 +41,7 @@ def upgrade() -> None:
     sa.Column('spot_id', sa.Integer(), nullable=True),
     sa.Column('reverses', sa.Boolean(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('created_at', game.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', koppelkiek.game.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['photo_id'], ['photos.id'], name=op.f('fk_score_entries_photo_id_photos')),
     sa.ForeignKeyConstraint(['player_id'], ['players.id'], name=op.f('fk_score_entries_player_id_players')),
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_score_entries_round_id_rounds'), ondelete='CASCADE'),
@@ -61,7 +61,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('frozen_board', sa.Text(), nullable=True))
 
     with op.batch_alter_table('photos', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('accepted_at', game.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('accepted_at', koppelkiek.game.models.UTCDateTime(timezone=True), nullable=True))
 
     # ### end Alembic commands ###
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from game.names import skeleton
+from koppelkiek.game.names import skeleton
 
 revision = '0006_b'
 down_revision = '0005'

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import game.models
+import koppelkiek.game.models
 
 revision = '0006c'
 down_revision = '0006a'
@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column('player_id', sa.Integer(), nullable=False),
         sa.Column('slot', sa.Integer(), nullable=False),
         sa.Column('holder', sa.String(length=80), nullable=False),
-        sa.Column('started_at', game.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('started_at', koppelkiek.game.models.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['player_id'], ['players.id'],
                                 name=op.f('fk_upload_slots_player_id_players'),
                                 ondelete='CASCADE'),

@@ -10,9 +10,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from game.duplicates import bands
-from scoring import Rules, ScoredPhoto, SpotHit, Tally
-from uploads import Position, distance_m
+from koppelkiek.game.duplicates import bands
+from koppelkiek.scoring import Rules, ScoredPhoto, SpotHit, Tally
+from koppelkiek.uploads import Position, distance_m
 
 revision = '0006a'
 down_revision = '0006d'

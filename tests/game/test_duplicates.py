@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from game.duplicates import NEAR_DUPLICATE_BITS, _near, bands
-from uploads import hamming
+from koppelkiek.game.duplicates import NEAR_DUPLICATE_BITS, _near, bands
+from koppelkiek.uploads import hamming
 
 
 @given(st.integers(0, (1 << 64) - 1),

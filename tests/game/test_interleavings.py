@@ -18,17 +18,17 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.orm import Session
 
-from game.care import ban, erase, unban
-from game.errors import GameError
-from game.ledger import check, ledger_matches_keys, lock, rescore, state_matches
-from game.models import Meeting, Photo, Player, Round, StorySpot
-from game.moderation import decide
-from game.neighbourhoods import create_neighbourhood
-from game.photos import record_photo
-from game.players import join
-from game.rounds import RoundSpec, apply_rules, change_state, create_round
+from koppelkiek.game.care import ban, erase, unban
+from koppelkiek.game.errors import GameError
+from koppelkiek.game.ledger import check, ledger_matches_keys, lock, rescore, state_matches
+from koppelkiek.game.models import Meeting, Photo, Player, Round, StorySpot
+from koppelkiek.game.moderation import decide
+from koppelkiek.game.neighbourhoods import create_neighbourhood
+from koppelkiek.game.photos import record_photo
+from koppelkiek.game.players import join
+from koppelkiek.game.rounds import RoundSpec, apply_rules, change_state, create_round
+from koppelkiek.uploads import Position
 from tests.helpers import HOOGRAVEN, fake_intake
-from uploads import Position
 
 T0 = datetime.now(UTC).replace(microsecond=0)
 SPOT = Position(52.0760, 5.1240, 10.0)

@@ -15,16 +15,16 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from game.ledger import check, ledger_matches_keys, rescore
-from game.models import Meeting, Photo, Player, Round, ScoreEntry, Standing, StorySpot
-from game.moderation import decide
-from game.neighbourhoods import create_neighbourhood
-from game.photos import record_photo
-from game.players import join
-from game.rounds import RoundSpec, change_state, create_round
 from koppelkiek.db import upgrade
+from koppelkiek.game.ledger import check, ledger_matches_keys, rescore
+from koppelkiek.game.models import Meeting, Photo, Player, Round, ScoreEntry, Standing, StorySpot
+from koppelkiek.game.moderation import decide
+from koppelkiek.game.neighbourhoods import create_neighbourhood
+from koppelkiek.game.photos import record_photo
+from koppelkiek.game.players import join
+from koppelkiek.game.rounds import RoundSpec, change_state, create_round
+from koppelkiek.uploads import Position
 from tests.helpers import HOOGRAVEN, fake_intake
-from uploads import Position
 
 T0 = datetime(2026, 6, 13, 13, 0, tzinfo=UTC)
 INSIDE = Position(52.0760, 5.1240, 10.0)

@@ -12,16 +12,16 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from game.codes import ALPHABET, normalise, well_formed
-from game.errors import GameError
-from game.meetings import claim
-from game.neighbourhoods import create_neighbourhood
-from game.pairing import CODE_LENGTH, Fix, issue_code
-from game.players import join
-from game.rounds import RoundSpec, change_state, create_round
 from koppelkiek.db import upgrade
+from koppelkiek.game.codes import ALPHABET, normalise, well_formed
+from koppelkiek.game.errors import GameError
+from koppelkiek.game.meetings import claim
+from koppelkiek.game.neighbourhoods import create_neighbourhood
+from koppelkiek.game.pairing import CODE_LENGTH, Fix, issue_code
+from koppelkiek.game.players import join
+from koppelkiek.game.rounds import RoundSpec, change_state, create_round
+from koppelkiek.uploads import Position, distance_m
 from tests.helpers import HOOGRAVEN
-from uploads import Position, distance_m
 
 T0 = datetime(2026, 6, 13, 13, 0, tzinfo=UTC)
 

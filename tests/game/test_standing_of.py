@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from game.models import Standing
-from game.neighbourhoods import create_neighbourhood
-from game.players import join
-from game.rounds import RoundSpec, change_state, create_round
-from game.standings import board, standing_of
 from koppelkiek.db import upgrade
+from koppelkiek.game.models import Standing
+from koppelkiek.game.neighbourhoods import create_neighbourhood
+from koppelkiek.game.players import join
+from koppelkiek.game.rounds import RoundSpec, change_state, create_round
+from koppelkiek.game.standings import board, standing_of
 from tests.live_server import HOOGRAVEN
 
 T0 = datetime(2026, 6, 13, 13, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from scoring import REASONS, Award, Rules, ScoredPhoto, SpotHit, Tally
+from koppelkiek.scoring import REASONS, Award, Rules, ScoredPhoto, SpotHit, Tally
 
 
 def test_player_cannot_meet_themselves() -> None:

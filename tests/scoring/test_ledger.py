@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scoring import Award, AwardKey, compensate, ledger_sums, totals
+from koppelkiek.scoring import Award, AwardKey, compensate, ledger_sums, totals
 
 
 def test_totals_sums_per_player_and_leaves_out_zero() -> None:

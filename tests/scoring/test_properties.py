@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring import (
+from koppelkiek.scoring import (
     Award,
     Rules,
     ScoredPhoto,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scoring import Award, Rules, ScoredPhoto, SpotHit, Tally, replay
+from koppelkiek.scoring import Award, Rules, ScoredPhoto, SpotHit, Tally, replay
 
 Row = tuple[int, int, str, int | None]  # (player_id, points, reason, spot_id)
 

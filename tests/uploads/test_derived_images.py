@@ -8,10 +8,10 @@ import warnings
 import pytest
 from PIL import Image, ImageCms
 
+from koppelkiek.uploads import take_in
+from koppelkiek.uploads.heif import ensure_heif_opener
+from koppelkiek.uploads.jpeg_segments import without_metadata
 from tests.helpers import GARBAGE, GPS_PHOTO, PHOTOS, encode, noisy_image, with_app1
-from uploads import take_in
-from uploads.heif import ensure_heif_opener
-from uploads.jpeg_segments import without_metadata
 
 ACCEPTED = [
     "jpg/gps/DSCN0010.jpg",

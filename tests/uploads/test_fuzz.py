@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from koppelkiek.uploads import IntakeError, take_in
 from tests.helpers import PHOTOS
-from uploads import IntakeError, take_in
 
 EXAMPLES = 2_500 if os.environ.get("CI") == "true" else 200
 

@@ -9,8 +9,8 @@ import zlib
 import pytest
 from PIL import Image, ImageFile
 
+from koppelkiek.uploads import IntakeError, take_in
 from tests.helpers import GARBAGE, GPS_PHOTO, PHOTOS, encode, noisy_image, with_app1
-from uploads import IntakeError, take_in
 
 
 def _chunk(kind: bytes, body: bytes) -> bytes:

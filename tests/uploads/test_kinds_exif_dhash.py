@@ -8,10 +8,10 @@ from fractions import Fraction
 import pytest
 from PIL import Image, ImageEnhance
 
+from koppelkiek.uploads import hamming, take_in
+from koppelkiek.uploads.exif import gps_position, read_jpeg_exif
+from koppelkiek.uploads.kinds import sniff_kind
 from tests.helpers import GPS_PHOTO, PHOTOS, encode, noisy_image
-from uploads import hamming, take_in
-from uploads.exif import gps_position, read_jpeg_exif
-from uploads.kinds import sniff_kind
 
 
 def ftyp(major: bytes, *compatible: bytes) -> bytes:

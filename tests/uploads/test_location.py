@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from uploads import Position, choose_location, distance_m
+from koppelkiek.uploads import Position, choose_location, distance_m
 
 # From the EXIF of tests/data/photos/jpg/gps (see test_real_photos.py).
 DSCN0010 = Position(43.467448333, 11.885126667)

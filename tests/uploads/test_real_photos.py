@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from koppelkiek.uploads import IntakeError, take_in
+from koppelkiek.uploads.dhash import dhash, hamming
 from tests.helpers import PHOTOS, real_photos, rel
-from uploads import IntakeError, take_in
-from uploads.dhash import dhash, hamming
 
 ACCEPT = "accept"
 

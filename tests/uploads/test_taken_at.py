@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfoNotFoundError
 
 import pytest
 
-from uploads import to_utc
-from uploads.taken_at import parse_exif_datetime
+from koppelkiek.uploads import to_utc
+from koppelkiek.uploads.taken_at import parse_exif_datetime
 
 AMS = "Europe/Amsterdam"
 

@@ -10,15 +10,15 @@ import sys
 
 import pytest
 
+from koppelkiek.uploads.worker import read_frame, write_frame
 from tests.helpers import PHOTOS
-from uploads.worker import read_frame, write_frame
 
 
 def test_each_job_has_its_own_cpu_budget_and_the_kernel_ends_an_overrun() -> None:
     """The budget is CPU time per photo: many photos together may use more than one budget,
     but one photo over it ends the worker with SIGPROF (how the server tells an overrun)."""
     photo = (PHOTOS / "jpg/gps/DSCN0010.jpg").read_bytes()
-    worker = subprocess.Popen([sys.executable, "-m", "uploads.worker"],
+    worker = subprocess.Popen([sys.executable, "-m", "koppelkiek.uploads.worker"],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert worker.stdin is not None and worker.stdout is not None
     try:
@@ -41,7 +41,7 @@ def test_each_job_has_its_own_cpu_budget_and_the_kernel_ends_an_overrun() -> Non
 
 
 def test_worker_answers_photos_and_refusals_in_order() -> None:
-    worker = subprocess.Popen([sys.executable, "-m", "uploads.worker"],
+    worker = subprocess.Popen([sys.executable, "-m", "koppelkiek.uploads.worker"],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert worker.stdin is not None and worker.stdout is not None
     try:

@@ -7,8 +7,8 @@ import json
 from flask import Flask
 from flask.testing import FlaskClient
 
-from game.models import AuditEntry, Photo, ScoreEntry
 from koppelkiek.db import db
+from koppelkiek.game.models import AuditEntry, Photo, ScoreEntry
 from koppelkiek.realtime import socketio
 from tests.helpers import (
     Clock,

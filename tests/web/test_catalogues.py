@@ -11,11 +11,11 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from game.errors import CODES as GAME_CODES
-from game.errors import GameError
 from koppelkiek.errors import HTTP_CODES, STATUS, WEB_CODES, Refusal
+from koppelkiek.game.errors import CODES as GAME_CODES
+from koppelkiek.game.errors import GameError
 from koppelkiek.messages import MESSAGES
-from uploads.errors import CODES as INTAKE_CODES
+from koppelkiek.uploads.errors import CODES as INTAKE_CODES
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "koppelkiek" / "translations"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from game.models import Organiser, Round
 from koppelkiek.db import db
+from koppelkiek.game.models import Organiser, Round
 from tests.helpers import HOOGRAVEN, csrf_from
 
 

@@ -16,8 +16,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from game.models import AuditEntry, Player
 from koppelkiek.db import db
+from koppelkiek.game.models import AuditEntry, Player
 from tests.helpers import ROME_AFTERNOON, Clock, World, arezzo_world, meet, scored_photo
 
 # DSCN0010.jpg's GPS position; neither number may leave without locations=1.

@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import delete
 
-from game.models import PairMeeting
 from koppelkiek.db import db
+from koppelkiek.game.models import PairMeeting
 from tests.helpers import PHOTOS, Clock, World, send
 
 HERE = {"lat": 52.0760, "lon": 5.1240, "accuracy": 10}  # inside HOOGRAVEN

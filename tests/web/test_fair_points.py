@@ -24,10 +24,10 @@ from PIL import Image
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from game.meetings import claim
-from game.models import Meeting, Round, Standing
-from game.pairing import Fix, issue_code
-from game.players import join
+from koppelkiek.game.meetings import claim
+from koppelkiek.game.models import Meeting, Round, Standing
+from koppelkiek.game.pairing import Fix, issue_code
+from koppelkiek.game.players import join
 from tests.live_server import Cluster, live_server
 
 SPOT = {"lat": "52.0760", "lon": "5.1240", "accuracy": "10"}  # inside HOOGRAVEN

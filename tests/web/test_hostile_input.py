@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from game.models import PairingCode, Photo
 from koppelkiek.db import db
+from koppelkiek.game.models import PairingCode, Photo
 from koppelkiek.realtime import socketio
 from tests.helpers import (
     GPS,

@@ -22,10 +22,10 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from game.models import Meeting, Photo, UploadSlot
 from koppelkiek import create_app
 from koppelkiek.db import db
 from koppelkiek.extensions import limiter
+from koppelkiek.game.models import Meeting, Photo, UploadSlot
 from koppelkiek.realtime import socketio
 from tests.helpers import GPS, INSIDE, Clock, World, meet, send
 

@@ -20,14 +20,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from game.models import Meeting, Player, Round
-from game.photos import record_photo, set_consent
 from koppelkiek import create_app
 from koppelkiek.db import db
 from koppelkiek.feed import PHONE_EVERY, RANK_EVERY, Feed
+from koppelkiek.game.models import Meeting, Player, Round
+from koppelkiek.game.photos import record_photo, set_consent
 from koppelkiek.realtime import publish, socketio
+from koppelkiek.uploads import DerivedImages, Intake, PhotoFacts, Position
 from tests.helpers import Clock, World
-from uploads import DerivedImages, Intake, PhotoFacts, Position
 
 INSIDE = Position(52.0760, 5.1240, 10.0)  # inside HOOGRAVEN
 WAIT = 60.0  # a safety net against a hang, not a measurement
@@ -282,7 +282,7 @@ def test_sockets_that_leave_leave_nothing_behind(paced: Flask, clock: Clock) -> 
 
 
 def test_the_board_cache_is_bounded_by_count_and_by_bytes() -> None:
-    from game.standings import BoardCache
+    from koppelkiek.game.standings import BoardCache
 
     cache = BoardCache(size=4, budget=1000, weigh=len)
     for seq in range(10):

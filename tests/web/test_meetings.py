@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from game.models import Meeting, Participation, Player, Round
 from koppelkiek.db import db
+from koppelkiek.game.models import Meeting, Participation, Player, Round
 from tests.helpers import NEAR_A, NEAR_B, World, claim, code_for, csrf_from
 
 FAR_B = {"lat": 52.07870, "lon": 5.12400, "accuracy": 10}  # ~300 m north

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from game.models import AuditEntry, Neighbourhood, Round
 from koppelkiek.db import db
+from koppelkiek.game.models import AuditEntry, Neighbourhood, Round
 from tests.helpers import AREZZO, HOOGRAVEN, World, csrf_from
 
 

@@ -15,8 +15,8 @@ import pytest
 from flask import Flask
 from PIL import Image
 
-from game.models import Photo, PhotoImage, UploadAttempt
 from koppelkiek.db import db
+from koppelkiek.game.models import Photo, PhotoImage, UploadAttempt
 from tests.helpers import AREZZO, GPS, INSIDE, PHOTOS, ROME_AFTERNOON, Clock, World, meet, send
 
 

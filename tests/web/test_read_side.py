@@ -17,11 +17,11 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import event
 
-from game.events import Event
-from game.models import Round
 from koppelkiek.board import full_board
 from koppelkiek.db import db
 from koppelkiek.db import session as db_session
+from koppelkiek.game.events import Event
+from koppelkiek.game.models import Round
 from koppelkiek.realtime import PUBLISHERS, socketio
 from tests.helpers import INSIDE, Clock, World, arezzo_world, meet, received, send
 

@@ -10,8 +10,8 @@ from typing import Any
 import gevent
 from flask import Flask
 
-from game.errors import GameError
 from koppelkiek.errors import BODY_UNREAD, status_of
+from koppelkiek.game.errors import GameError
 from koppelkiek.serving import GivingWay, Pace, Server
 
 

@@ -11,11 +11,11 @@ import pytest
 from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 
-from game.models import AuditEntry, Round, ScoreEntry, StorySpot
-from game.neighbourhoods import create_neighbourhood
-from game.organisers import create_organiser
-from game.spots import excerpt, spots_near
 from koppelkiek.db import db
+from koppelkiek.game.models import AuditEntry, Round, ScoreEntry, StorySpot
+from koppelkiek.game.neighbourhoods import create_neighbourhood
+from koppelkiek.game.organisers import create_organiser
+from koppelkiek.game.spots import excerpt, spots_near
 from tests.helpers import (
     AREZZO,
     HOOGRAVEN,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from game.models import Round, Standing
 from koppelkiek.db import db
+from koppelkiek.game.models import Round, Standing
 from koppelkiek.realtime import socketio
 from tests.helpers import ROME_AFTERNOON, World, arezzo_world, csrf_from, received, scored_photo
 

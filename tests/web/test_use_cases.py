@@ -12,8 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from game.models import AuditEntry, Neighbourhood, Photo, Round
 from koppelkiek.db import db
+from koppelkiek.game.models import AuditEntry, Neighbourhood, Photo, Round
 from tests.helpers import Clock, World, arezzo_world, csrf_from, scored_photo
 from tests.live_server import HOOGRAVEN
 
