@@ -201,7 +201,9 @@ def main() -> int:
                 "",
                 "All three encode the display JPEG progressive at quality 82 and the thumbnail"
                 " at quality 80. Ours also sniffs the type, reads EXIF (exifread), hashes"
-                " (sha256, dHash), turns the image upright and converts to sRGB.",
+                " (sha256, dHash), turns the image upright and converts to sRGB. Ours and the"
+                " floor resize bilinear (uploads/derive.py), naive with thumbnail()'s bicubic,"
+                " so part of naive / ours is the filter.",
                 "The full/draft decode ratio is lower than the ~2x of a real photo because the"
                 " synthetic noise makes Huffman decoding, which draft mode cannot skip, dominate.",
                 "",
