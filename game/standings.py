@@ -169,6 +169,11 @@ class BoardCache:
         return value
 
 
+def shown_rank(rnd: Round, rank: int) -> int | None:
+    """A player's own rank as phones see it: none unless the board is visible."""
+    return rank if rnd.leaderboard == LeaderboardMode.VISIBLE else None
+
+
 @dataclass(frozen=True)
 class OwnStanding:
     """One player's row as `/me` shows it."""

@@ -34,8 +34,7 @@ from koppelkiek.board import full_board, wall_json
 from koppelkiek.db import session as db_session
 from koppelkiek.game.models import Meeting, Photo, Player, Round, RoundEvent, ScoreEntry
 from koppelkiek.game.rounds import RoundView
-from koppelkiek.game.standings import TOP, Board, public_board
-from koppelkiek.game.values import LeaderboardMode
+from koppelkiek.game.standings import TOP, Board, public_board, shown_rank
 from koppelkiek.game.wall import wall_photo
 
 SCREEN_EVERY = 0.35  # seconds: screens get at most about three deltas a second
@@ -108,8 +107,7 @@ def mine_of(rnd: Round, full: Board, player_id: int | None) -> Mine:
     row = full.by_player.get(player_id) if player_id is not None else None
     if row is None:
         return (0, 0, None)
-    return (row.points, row.meetings,
-            None if rnd.leaderboard != LeaderboardMode.VISIBLE else row.rank)
+    return (row.points, row.meetings, shown_rank(rnd, row.rank))
 
 
 def top_of(public: Board) -> dict[str, Any]:

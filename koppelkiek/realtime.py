@@ -28,8 +28,14 @@ from koppelkiek.game.events import (
 from koppelkiek.game.models import ROW_ID_MAX, Player, Round
 from koppelkiek.game.players import by_token
 from koppelkiek.game.rounds import RoundView
-from koppelkiek.game.standings import TOP, Board, may_see_round, public_board, standing_of
-from koppelkiek.game.values import LeaderboardMode
+from koppelkiek.game.standings import (
+    TOP,
+    Board,
+    may_see_round,
+    public_board,
+    shown_rank,
+    standing_of,
+)
 from koppelkiek.identity import PLAYER_COOKIE, current_organiser
 
 socketio = SocketIO()
@@ -94,8 +100,7 @@ def own_row(rnd: Round, player_id: int | None) -> tuple[int, int, int | None]:
     mine = standing_of(db_session(), rnd.id, player_id) if player_id is not None else None
     if mine is None:
         return (0, 0, None)
-    return (mine.points, mine.meetings,
-            mine.rank if rnd.leaderboard == LeaderboardMode.VISIBLE else None)
+    return (mine.points, mine.meetings, shown_rank(rnd, mine.rank))
 
 
 def _board_part(public: Board) -> dict[str, Any]:

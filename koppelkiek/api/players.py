@@ -19,8 +19,6 @@ from koppelkiek.game.models import Meeting, Player
 from koppelkiek.game.players import current_round
 from koppelkiek.game.playing import forget_me, join_round, meet, show_code
 from koppelkiek.game.rounds import by_join_code
-from koppelkiek.game.standings import standing_of
-from koppelkiek.game.values import LeaderboardMode
 from koppelkiek.identity import (
     PLAYER_COOKIE,
     current_player,
@@ -75,14 +73,13 @@ def api_join() -> Any:
 def api_me() -> Any:
     player = require_player()
     rnd = current_round(db_session(), player)
-    mine = standing_of(db_session(), rnd.id, player.id) if rnd else None
-    hidden = rnd is not None and rnd.leaderboard != LeaderboardMode.VISIBLE
+    points, meetings, rank = realtime.own_row(rnd, player.id) if rnd else (0, 0, None)
     return jsonify(
         player=player_json(player),
         round=realtime.round_payload(rnd, meeting_minutes=rnd.meeting_minutes) if rnd else None,
-        points=mine.points if mine else 0,
-        meetings=mine.meetings if mine else 0,
-        rank=None if hidden or mine is None else mine.rank,
+        points=points,
+        meetings=meetings,
+        rank=rank,
     )
 
 
