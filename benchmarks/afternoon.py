@@ -55,6 +55,7 @@ import urllib.request
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,7 @@ from tests.live_server import (
 PORTS = range(9100, 9200)  # clear of the tests (8765..8865, 8900..8999) and fanout (8870..8899)
 BOUNDARY = HOOGRAVEN  # Utrecht
 SPOT = (52.0760, 5.1240)
-CALL_TIMEOUT = 120.0  # a phone gives up after this, as in the measured afternoon
+CALL_TIMEOUT = 120.0  # a phone gives up after this, as in the measured afternoon (not photos)
 GRACE = 150.0  # after the last minute: meetings under way may finish
 ME_EVERY = 30.0
 SETTLE = 3.0
@@ -208,14 +209,15 @@ class Phone:
                 "lon": SPOT[1] + rng.uniform(-1e-4, 1e-4), "accuracy": 12.0}
 
     async def call(self, name: str, method: str, path: str, *, payload: Any = None,
-                   form: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
-        """One API call as the page makes it; 503 `busy` is waited out and tried again.
-        `form` makes a fresh multipart body for each try."""
+                   form: Any = None, headers: dict[str, str] | None = None,
+                   patience: float = CALL_TIMEOUT) -> tuple[int, Any]:
+        """One API call as the page makes it; 503 `busy` is waited out and tried again for
+        `patience` seconds. `form` makes a fresh multipart body for each try."""
         import aiohttp
 
         sent = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         sent |= headers or {}
-        give_up = time.monotonic() + CALL_TIMEOUT
+        give_up = time.monotonic() + patience
         self.tries = 0
         while True:
             self.tries += 1
@@ -343,9 +345,13 @@ class Afternoon:
             f.add_field("photo", data, filename="kiek.jpg", content_type="image/jpeg")
             return f
 
+        # The phone's upload queue keeps a photo sent away `busy` until the meeting's photo
+        # deadline, as the meeting page does (koppelkiek/static/meeting.js).
+        due = datetime.fromisoformat(met["meeting"]["photo_due_by"]).timestamp()
         sent = time.time()
         status, body = await b.call("photo", "POST", f"/api/v1/meetings/{meeting_id}/photo",
-                                    form=form, headers={"Idempotency-Key": key})
+                                    form=form, headers={"Idempotency-Key": key},
+                                    patience=max(CALL_TIMEOUT, due - sent))
         answered = time.time()
         refused = body["error"]["code"] if isinstance(body, dict) and "error" in body else ""
         outcome = body["photo"]["status"] if status == 201 else f"{status} {refused}".strip()

@@ -30,6 +30,7 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
     "UPLOAD_SECONDS": (180.0, float, "a body must be complete within this, or 408"),
     "PHOTO_RATE_LIMIT": ("12 per minute;100 per hour", str,
                          "photo attempts per player (refusals count too)"),
+    "PHOTO_WORKERS": (None, int, "intake processes per server process (default: cores - 1, >= 1)"),
     "PHOTO_QUEUE": (16, int, "photos that may wait for an intake worker, then 503 busy"),
     "PHOTO_WAIT_SECONDS": (2.0, float, "longest expected wait for an intake worker, then 503 busy"),
     "PHOTO_JOB_SECONDS": (15.0, float, "CPU seconds of one intake job, then 422 image_too_complex"),

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any, TypeVar
 
 import gevent
-from flask import current_app
+from flask import current_app, has_app_context
 from gevent.event import Event
 from gevent.threadpool import ThreadPool
 
@@ -259,7 +259,8 @@ def darkroom() -> Darkroom:
     """This process's darkroom (started by `koppelkiek serve`, else at the first photo)."""
     global _darkroom
     if _darkroom is None:
-        _darkroom = Darkroom(WORKERS)
+        size = current_app.config.get("PHOTO_WORKERS") if has_app_context() else None
+        _darkroom = Darkroom(int(size) if size else WORKERS)
         atexit.register(_darkroom.close)
     return _darkroom
 

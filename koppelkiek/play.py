@@ -21,7 +21,7 @@ from koppelkiek.game.playing import enter, join_round, new_phone
 from koppelkiek.game.rounds import by_join_code, can_join
 from koppelkiek.identity import current_player, now, set_player_cookie
 from koppelkiek.language import select_locale
-from koppelkiek.outcomes import commit
+from koppelkiek.outcomes import commit, settle
 from koppelkiek.qr import public_url
 from koppelkiek.redirects import same_site_path
 
@@ -69,7 +69,7 @@ def join_page(join_code: str) -> Any:
     player = current_player()
     then = same_site_path(request.args.get("then"))
     if player is not None and player.neighbourhood_id == rnd.neighbourhood_id:
-        commit(enter(s, player, rnd, now()))
+        settle(enter, player, rnd, now())
         return redirect(then or url_for("play.player_page"))
     can_join(rnd)  # say so before someone types a name for nothing
     return render_template("join.html", rnd=rnd, form=JoinForm(), then=then)
@@ -87,9 +87,9 @@ def join_submit(join_code: str) -> Any:
     if not form.validate_on_submit():
         raise Refusal("bad_request")
     try:
-        joining = join_round(
-            s, current_player(), rnd, display_name=form.display_name.data, team=form.team.data,
-            language=select_locale(), now=now(),
+        joined = settle(
+            join_round, current_player(), rnd, display_name=form.display_name.data,
+            team=form.team.data, language=select_locale(), now=now(),
         )
     except GameError as exc:
         if exc.code == "already_joined":
@@ -100,7 +100,6 @@ def join_submit(join_code: str) -> Any:
                 "join.html", rnd=rnd, form=form, then=then, error=exc.code, params=exc.params
             ), status_of(exc)
         raise
-    joined = commit(joining)
     session["fresh_recovery"] = joined.recovery_code
     response = redirect(url_for("play.welcome", then=then) if then else url_for("play.welcome"))
     return set_player_cookie(response, joined.token)

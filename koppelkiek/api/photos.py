@@ -37,7 +37,7 @@ from koppelkiek.game.playing import consent as consent_to_wall
 from koppelkiek.game.playing import send_photo
 from koppelkiek.identity import now, require_player
 from koppelkiek.inputs import body, browser_position, yes_no_field
-from koppelkiek.outcomes import commit
+from koppelkiek.outcomes import settle
 from koppelkiek.photos import photo_json
 from koppelkiek.uploads import IntakeError
 
@@ -198,6 +198,6 @@ def forget_dead_uploads(app: Flask) -> int:
 def consent(photo_id: int) -> Any:
     player = require_player()
     show = yes_no_field(body(), "show")
-    photo = commit(consent_to_wall(db_session(), player, photo_id, show, now()))
+    photo = settle(consent_to_wall, player, photo_id, show, now())
     return jsonify(photo={**photo_json(photo), "on_wall": photo.on_wall})
 

@@ -27,7 +27,7 @@ from koppelkiek.identity import (
 )
 from koppelkiek.inputs import body, fix, text_field
 from koppelkiek.language import select_locale
-from koppelkiek.outcomes import commit
+from koppelkiek.outcomes import commit, settle
 from koppelkiek.qr import public_url
 
 
@@ -54,16 +54,15 @@ def api_join() -> Any:
     if rnd is None:
         raise Refusal("join_code_unknown")
     try:
-        joining = join_round(
-            s, current_player(), rnd, display_name=text_field(data, "display_name",
-                                                              required=False),
+        joined = settle(
+            join_round, current_player(), rnd, display_name=text_field(data, "display_name",
+                                                                       required=False),
             team=text_field(data, "team", required=False), language=select_locale(), now=now(),
         )
     except GameError as exc:
         if exc.code == "already_joined":
             exc.params["url"] = public_url(url_for("play.player_page"))
         raise
-    joined = commit(joining)
     return jsonify(
         player=player_json(joined.player), token=joined.token, recovery_code=joined.recovery_code
     ), 201
@@ -108,7 +107,7 @@ def api_pairing_code() -> Any:
     rnd = current_round(s, player)
     if rnd is None:
         raise Refusal("not_in_round")
-    pairing = commit(show_code(s, player, rnd, now(), fix(body())))
+    pairing = settle(show_code, player, rnd, now(), fix(body()))
     return jsonify(
         code=pairing.code,
         url=public_url(url_for("meet.scanned", code=pairing.code)),
@@ -130,5 +129,5 @@ def api_claim() -> Any:
     started_at = None
     if normalise(code) in seen:
         started_at = datetime.fromtimestamp(seen[normalise(code)], UTC)
-    result = commit(meet(db_session(), player, code, now(), fix(data), started_at))
+    result = settle(meet, player, code, now(), fix(data), started_at)
     return jsonify(meeting=meeting_json(result.meeting, player)), 201 if result.created else 200
