@@ -86,10 +86,11 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals.update(error_message=message, current_locale=lambda: str(get_locale()))
 
     if app.config["SOCKETIO_ASYNC_MODE"] == "gevent":
-        from koppelkiek.serving import GivingWay, Pace, refuse_slow_body
+        from koppelkiek.serving import GivingWay, Pace, refuse_slow_body, share_the_gil
 
         app.wsgi_app = GivingWay(app.wsgi_app, Pace.from_config(app.config))  # type: ignore[method-assign]
         app.before_request_funcs.setdefault(None, []).insert(0, refuse_slow_body)
+        share_the_gil()
     assets.init_app(app)
     app.wsgi_app = proxies.behind_proxies(  # type: ignore[method-assign]
         app.wsgi_app, int(app.config["TRUSTED_PROXIES"]))
