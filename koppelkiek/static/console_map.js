@@ -9,7 +9,8 @@
   function make(holder) {
     if (holder.kkMap || typeof L === "undefined") return holder.kkMap;
     holder.classList.add("map-ready");  // first, so the canvas has its size
-    var map = L.map(holder.querySelector(".map-canvas"), { scrollWheelZoom: false });
+    // zoomSnap: fit the boundary closely rather than at the next whole zoom level.
+    var map = L.map(holder.querySelector(".map-canvas"), { scrollWheelZoom: false, zoomSnap: 0.25 });
     var tiles = holder.getAttribute("data-tiles");
     if (tiles) {
       L.tileLayer(tiles, { maxZoom: 19, attribution: holder.getAttribute("data-attribution") })
