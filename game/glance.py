@@ -106,6 +106,23 @@ def _streets(session: Session, round_id: int) -> list[Street]:
     return sorted(streets, key=lambda s: (-s.across, -s.players, s.name.casefold()))
 
 
+def _queue(session: Session, round_id: int) -> int:
+    return int(session.scalar(select(func.count()).where(
+        Photo.round_id == round_id, Photo.status == PhotoStatus.PENDING_REVIEW)) or 0)
+
+
+def fingerprint(session: Session, rnd: Round, now: datetime) -> tuple[int, ...]:
+    """Changes whenever the glance may have: a few index-only counts, much cheaper than the
+    glance itself, so a summary is made again only when something happened."""
+    marks: list[int] = [rnd.seq, int(now.timestamp()) // BUCKET_SECONDS,
+                        _queue(session, rnd.id)]
+    for table in (Participation, Meeting, Photo):
+        count, last = session.execute(select(func.count(), func.max(table.id))
+                                      .where(table.round_id == rnd.id)).one()
+        marks += [int(count), int(last or 0)]
+    return tuple(marks)
+
+
 def glance(session: Session, rnd: Round, now: datetime) -> Glance:
     """The round as the organiser's round page draws it."""
     counts = {
@@ -119,13 +136,11 @@ def glance(session: Session, rnd: Round, now: datetime) -> Glance:
     until = min(now, rnd.ends_at) if rnd.state != "draft" else rnd.starts_at
     last = max([first, int(until.timestamp()) // BUCKET_SECONDS, *seen])
     first = max(first, last - MAX_BUCKETS + 1)
-    queue = session.scalar(select(func.count()).where(
-        Photo.round_id == rnd.id, Photo.status == PhotoStatus.PENDING_REVIEW)) or 0
     return Glance(
         seq=rnd.seq,
         start=datetime.fromtimestamp(first * BUCKET_SECONDS, UTC),
         counts={name: [per.get(b, 0) for b in range(first, last + 1)]
                 for name, per in counts.items()},
-        queue=int(queue),
+        queue=_queue(session, rnd.id),
         streets=_streets(session, rnd.id),
     )

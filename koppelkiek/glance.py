@@ -19,7 +19,7 @@ from flask_socketio import SocketIO, emit, join_room
 
 from koppelkiek.db import session as db_session
 from koppelkiek.feed import phones_room
-from koppelkiek.game.glance import glance
+from koppelkiek.game.glance import fingerprint, glance
 from koppelkiek.game.models import ROW_ID_MAX, Round
 from koppelkiek.game.organisers import managed_round
 from koppelkiek.identity import current_organiser, now, organiser_required, organiser_round
@@ -58,6 +58,7 @@ class Glances:
         self._sockets = sockets
         self.mode = mode  # loop: a task ticks; otherwise tests call tick()
         self._sent: dict[int, str] = {}  # round -> the summary last sent (JSON)
+        self._marks: dict[int, tuple[int, ...]] = {}  # round -> its fingerprint and phones then
         self._lock = Lock()
         self._started = False
 
@@ -85,10 +86,15 @@ class Glances:
                 if not _local(glance_room(round_id)):
                     with self._lock:
                         self._sent.pop(round_id, None)
+                        self._marks.pop(round_id, None)
                     continue
                 rnd = db_session().get(Round, round_id)
                 if rnd is None:
                     continue
+                mark = (*fingerprint(db_session(), rnd, now()), _local(phones_room(round_id)))
+                if mark == self._marks.get(round_id):
+                    continue  # nothing happened since the last summary
+                self._marks[round_id] = mark
                 body = summary(rnd)
                 encoded = json.dumps(body, sort_keys=True)
                 if encoded != self._sent.get(round_id):
