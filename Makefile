@@ -7,7 +7,8 @@ PORT ?= 5000
 export KOPPELKIEK_PUBLIC_URL ?= http://$(HOST):$(PORT)
 VENDOR_DIR := koppelkiek/static/vendor
 # Browser libraries from npm (package-lock.json), copied in; never committed.
-VENDOR := $(VENDOR_DIR)/socket.io.min.js $(VENDOR_DIR)/browser-image-compression.js
+VENDOR := $(VENDOR_DIR)/socket.io.min.js $(VENDOR_DIR)/browser-image-compression.js \
+	$(VENDOR_DIR)/leaflet.js $(VENDOR_DIR)/leaflet.css $(VENDOR_DIR)/chart.umd.min.js
 
 .PHONY: run test install assets init demo lint bench afternoon translations clean
 
@@ -26,6 +27,10 @@ $(VENDOR): node_modules/.package-lock.json
 	mkdir -p $(VENDOR_DIR)
 	cp node_modules/socket.io-client/dist/socket.io.min.js $(VENDOR_DIR)/
 	cp node_modules/browser-image-compression/dist/browser-image-compression.js $(VENDOR_DIR)/
+	mkdir -p $(VENDOR_DIR)/images
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR_DIR)/
+	cp node_modules/leaflet/dist/images/*.png $(VENDOR_DIR)/images/
+	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR_DIR)/
 
 install: $(VENV)/.installed assets
 

@@ -18,7 +18,9 @@ from koppelkiek import (
     config,
     errors,
     exports,
+    glance,
     language,
+    maps,
     meet,
     metrics,
     moderate,
@@ -75,10 +77,12 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     metrics.init_app(app)  # before the limiter, so refusals are timed too
     limiter.init_app(app)
     realtime.init_app(app)
+    glance.init_app(app)
     errors.init_app(app)
     language.init_app(app)
 
-    for module in (play, meet, organise, spots, moderate, api, photos, screen, exports):
+    for module in (play, meet, organise, spots, moderate, api, photos, screen, exports, glance,
+                   maps):
         app.register_blueprint(module.bp)
     # The API checks CSRF itself: only for cookie-authenticated calls (identity.check_api_csrf).
     csrf.exempt(api.bp)

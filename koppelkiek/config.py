@@ -8,6 +8,10 @@ from pathlib import Path
 from typing import Any
 
 PREFIX = "KOPPELKIEK_"
+# OpenStreetMap's public tiles; its tile usage policy asks for this credit on the map.
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = ('&copy; <a href="https://www.openstreetmap.org/copyright">'
+                   "OpenStreetMap</a> contributors")
 
 # name -> (default, type, what it is for). README lists these; a test keeps them in step.
 SETTINGS: dict[str, tuple[Any, type, str]] = {
@@ -36,7 +40,11 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
     "PHOTO_JOB_SECONDS": (15.0, float, "CPU seconds of one intake job, then 422 image_too_complex"),
     "TRUSTED_PROXIES": (0, int, "how many proxies (nginx, Caddy) stand in front; 0 = none"),
     "METRICS_TOKEN": (None, str, "bearer token for /metrics from elsewhere than localhost"),
+    "MAP_TILES": (OSM_TILES, str, "tile URL template for the console's maps; empty: outline only"),
+    "MAP_ATTRIBUTION": (OSM_ATTRIBUTION, str, "credit shown on the console's maps (HTML)"),
 }
+# Settings where an empty value means "none" rather than "the default".
+EMPTY_MEANS_NONE = ("MAP_TILES",)
 
 
 def _convert(raw: str, kind: type) -> Any:
@@ -67,6 +75,8 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     for name, (default, kind, _) in SETTINGS.items():
         raw = os.environ.get(PREFIX + name)
         config[name] = _convert(raw, kind) if raw not in (None, "") else default
+        if raw == "" and name in EMPTY_MEANS_NONE:
+            config[name] = ""
     config.update(overrides)
     instance = instance_path(config)
     config["INSTANCE"] = str(instance)

@@ -42,6 +42,7 @@ from koppelkiek.game.rounds import (
     TRANSITIONS,
     RoundSpec,
 )
+from koppelkiek.glance import summary
 from koppelkiek.identity import (
     acting_organiser,
     current_organiser,
@@ -264,6 +265,7 @@ def round_page(round_id: int) -> Any:
         action_form=ActionForm(), form=_round_form(rnd.neighbourhood, rnd),
         join_url=public_url(url_for("play.join_page", join_code=rnd.join_code)),
         screen_url=public_url(url_for("screen.screen", round_id=rnd.id)),
+        glance=summary(rnd),
     )
 
 

@@ -16,7 +16,7 @@ from koppelkiek.db import session as db_session
 from koppelkiek.errors import Refusal, status_of
 from koppelkiek.game.errors import GameError
 from koppelkiek.game.models import Neighbourhood, Round, StorySpot
-from koppelkiek.game.neighbourhoods import M_PER_DEG, outline_svg
+from koppelkiek.game.neighbourhoods import outline_svg
 from koppelkiek.game.spots import (
     DEFAULT_RADIUS_M,
     excerpt,
@@ -67,25 +67,19 @@ def refusal_text(exc: GameError) -> str:
     return message(exc.code, exc.params)
 
 
-def _drawn(spot: StorySpot, project: tuple[float, float, float, float]) -> dict[str, Any]:
-    """The spot as a circle on the outline, in the outline's SVG units."""
-    minx, maxy, kx, scale = project
-    return {
-        "spot": spot,
-        "cx": round((spot.lon - minx) * kx * scale, 2),
-        "cy": round((maxy - spot.lat) * scale, 2),
-        "r": max(round(spot.radius_m / M_PER_DEG * scale, 2), 1.5),
-    }
+def _on_map(spot: StorySpot) -> dict[str, Any]:
+    """The spot as the console's map draws it (console_map.js)."""
+    return {"id": spot.id, "name": spot.name, "lat": spot.lat, "lon": spot.lon,
+            "radius": spot.radius_m}
 
 
 def _page(hood: Neighbourhood, form: SpotForm | None = None, errors: list[str] | None = None,
           status: int = 200) -> Any:
     s = db_session()
-    outline = outline_svg(hood.boundary_geojson)
-    project = outline["project"]
+    spots = list_spots(s, hood)
     return render_template(
-        "organise/spots.html", hood=hood, outline=outline, project=project,
-        spots=[_drawn(spot, project) for spot in list_spots(s, hood)],  # type: ignore[arg-type]
+        "organise/spots.html", hood=hood, outline=outline_svg(hood.boundary_geojson),
+        spots=spots, map_spots=[_on_map(spot) for spot in spots],
         form=form or SpotForm(), import_form=ImportForm(), delete_form=DeleteForm(),
         errors=errors or [],
     ), status

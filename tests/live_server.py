@@ -306,11 +306,14 @@ class Server:
 
 
 @contextmanager
-def live_server(instance: Path) -> Iterator[Server]:
-    """`koppelkiek init` + `koppelkiek serve` on a free port; stopped on exit."""
+def live_server(instance: Path, **settings: str) -> Iterator[Server]:
+    """`koppelkiek init` + `koppelkiek serve` on a free port; stopped on exit. `settings`: more
+    environment (KOPPELKIEK_...). The console's maps load no tiles unless a setting names a
+    tile server: a test never reaches the internet."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = clean_env(KOPPELKIEK_INSTANCE=str(instance), KOPPELKIEK_PUBLIC_URL=url)
+    env = clean_env(**{"KOPPELKIEK_MAP_TILES": "", **settings},
+                    KOPPELKIEK_INSTANCE=str(instance), KOPPELKIEK_PUBLIC_URL=url)
     log = instance / "server.log"
     srv = Server(url=url, env=env, instance=instance, log=log)
     srv.cli("init")

@@ -1,37 +1,32 @@
-/* Story spots in the console: a click on the outline fills in the new spot's coordinates. */
+/* Story spots in the console: a click on the map fills in the new spot's coordinates and shows
+   its circle (the map: console_map.js). The fields can still be typed. */
 (function () {
   "use strict";
-  var map = document.getElementById("spot-map");
+  var holder = document.querySelector("[data-map][data-picker]");
+  var map = holder && window.kkMaps && window.kkMaps.make(holder);
   if (!map) return;
-  var minx = parseFloat(map.getAttribute("data-minx"));
-  var maxy = parseFloat(map.getAttribute("data-maxy"));
-  var kx = parseFloat(map.getAttribute("data-kx"));
-  var scale = parseFloat(map.getAttribute("data-scale"));
-  var mPerDeg = parseFloat(map.getAttribute("data-m-per-deg")) || 111320;
   var lat = document.getElementById("lat"), lon = document.getElementById("lon");
   var radius = document.getElementById("radius_m");
-  var marker = document.getElementById("spot-marker");
+  var marker = null;
 
   function number(input) { return parseFloat(String(input.value).replace(",", ".")); }
 
-  // The same projection as game.neighbourhoods.outline_svg, the other way round.
   function showMarker() {
     var la = number(lat), lo = number(lon), r = number(radius);
-    if (!isFinite(la) || !isFinite(lo)) { marker.setAttribute("visibility", "hidden"); return; }
-    marker.setAttribute("cx", String((lo - minx) * kx * scale));
-    marker.setAttribute("cy", String((maxy - la) * scale));
-    marker.setAttribute("r", String(Math.max((isFinite(r) ? r : 30) / mPerDeg * scale, 1.5)));
-    marker.setAttribute("visibility", "visible");
+    if (!isFinite(la) || !isFinite(lo)) {
+      if (marker) { marker.remove(); marker = null; }
+      holder.removeAttribute("data-picked");
+      return;
+    }
+    var where = [la, lo], size = isFinite(r) ? r : 30;
+    if (marker) marker.setLatLng(where).setRadius(size);
+    else marker = L.circle(where, { radius: size, color: "#c62828", weight: 2, className: "picked" }).addTo(map);
+    holder.setAttribute("data-picked", la.toFixed(6) + "," + lo.toFixed(6));
   }
 
-  map.addEventListener("click", function (event) {
-    var matrix = map.getScreenCTM();
-    if (!matrix) return;
-    var pt = map.createSVGPoint();
-    pt.x = event.clientX; pt.y = event.clientY;
-    var p = pt.matrixTransform(matrix.inverse());
-    lon.value = (minx + p.x / (kx * scale)).toFixed(6);
-    lat.value = (maxy - p.y / scale).toFixed(6);
+  map.on("click", function (event) {
+    lat.value = event.latlng.lat.toFixed(6);
+    lon.value = event.latlng.lng.toFixed(6);
     showMarker();
   });
   [lat, lon, radius].forEach(function (input) { input.addEventListener("input", showMarker); });

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.browser.phones import SPOT_A
+from tests.browser.tiles import TileServer, tile_server
 from tests.helpers import ROOT, need
 from tests.live_server import Server, live_server
 
@@ -32,9 +33,17 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def tiles() -> Iterator[TileServer]:
+    """A map tile server on this machine: the console's maps load their tiles here."""
+    with tile_server() as found:
+        yield found
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, tiles: TileServer) -> Iterator[Server]:
     need(os.path.exists(CHROMIUM), f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    with live_server(tmp_path_factory.mktemp("browser-instance")) as srv:
+    with live_server(tmp_path_factory.mktemp("browser-instance"),
+                     KOPPELKIEK_MAP_TILES=tiles.template) as srv:
         yield srv
 
 

@@ -54,9 +54,11 @@ def test_organiser_sets_up_a_round_and_a_phone_joins_from_the_poster(
     log_in(console, server, email)
     upload_boundary(console, server, "Hoograven", boundary)
     expect(console).to_have_url(re.compile(r"/organise/neighbourhoods/hoograven$"))
-    outline = console.get_by_test_id("outline")
-    expect(outline).to_be_visible()
-    expect(outline.locator("path")).to_have_attribute("d", re.compile(r"^M"))
+    boundary_map = console.get_by_test_id("boundary-map")  # Leaflet (console_map.js)
+    expect(boundary_map).to_have_class(re.compile(r"\bmap-ready\b"))
+    expect(boundary_map.locator(".leaflet-overlay-pane path")).to_have_attribute(
+        "d", re.compile(r"^M"))
+    expect(boundary_map.locator("img.leaflet-tile-loaded").first).to_be_visible()
     console.screenshot(path=screenshots / "console-neighbourhood.png", full_page=True)
 
     # A round from ten minutes ago until three hours from now, then started.
@@ -124,5 +126,6 @@ def test_a_boundary_that_is_not_closed_is_refused_with_its_own_message(
     expect(refusal).to_have_text(re.compile(
         r"De grens is niet gesloten|The boundary is not closed"))
     expect(page.get_by_test_id("outline")).to_have_count(0)
+    expect(page.get_by_test_id("boundary-map")).to_have_count(0)
     # Nothing was half saved: the name stays in the form for a second try.
     expect(page.locator("#name")).to_have_value("Lombok")
