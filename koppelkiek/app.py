@@ -30,6 +30,7 @@ from koppelkiek import (
     screen,
     spots,
     templates,
+    words,
 )
 from koppelkiek.commands import register as register_cli
 from koppelkiek.db import db
@@ -77,6 +78,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     realtime.init_app(app)
     errors.init_app(app)
     language.init_app(app)
+    words.init_app(app)
 
     for module in (play, meet, organise, spots, moderate, api, photos, screen, exports):
         app.register_blueprint(module.bp)
