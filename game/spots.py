@@ -157,11 +157,28 @@ def _feature_spot(feature: object) -> dict[str, object]:
     }
 
 
+def _feature_words(feature: dict[str, object], languages: Collection[str]) -> TypedWords:
+    """The translations in a feature's properties: name_<lang> and story_<lang>."""
+    props = feature.get("properties") or {}
+    assert isinstance(props, dict)  # _feature_spot checked it
+    typed: dict[str, dict[str, str | None]] = {}
+    for lang in languages:
+        for field in SPOT_CHECKS:
+            value = props.get(f"{field}_{lang}")
+            if value is not None and not isinstance(value, str):
+                raise _bad("spot_import_bad_property", property=f"{field}_{lang}")
+            if value is not None:
+                typed.setdefault(lang, {})[field] = value
+    return typed
+
+
 def import_spots(
-    session: Session, hood: Neighbourhood, geojson_text: str | bytes
+    session: Session, hood: Neighbourhood, geojson_text: str | bytes,
+    languages: Collection[str] = (),
 ) -> list[StorySpot]:
     """All spots of a FeatureCollection of Points, or none: a bad feature is named by its index.
 
+    With `languages`, the properties name_<lang> and story_<lang> are the spot's translations.
     A feature's refusal becomes `spot_import_feature` with `index` (0-based, as in the file's
     "features" list), `reason` (the feature's own refusal code) and that refusal's parameters.
     """
@@ -184,7 +201,10 @@ def import_spots(
     # Every feature is checked before the first is added: a bad one leaves nothing behind.
     for index, feature in enumerate(features):
         try:
-            checked.append(checked_spot(hood, **_feature_spot(feature)))  # type: ignore[arg-type]
+            spot = checked_spot(hood, **_feature_spot(feature))  # type: ignore[arg-type]
+            spot.words = checked_words(_feature_words(feature, languages), languages,
+                                       SPOT_CHECKS) or None
+            checked.append(spot)
         except GameError as exc:
             raise GameError("spot_import_feature", index=index, reason=exc.code,
                             **exc.params) from None
@@ -289,8 +309,9 @@ def word_spot(session: Session, actor: Actor, hood: Neighbourhood, spot_id: int,
 
 
 def spots_from_file(session: Session, actor: Actor, hood: Neighbourhood, data: bytes,
-                    filename: str, now: datetime) -> Outcome[list[StorySpot]]:
-    added = import_spots(session, hood, data)
+                    filename: str, now: datetime,
+                    languages: Collection[str] = ()) -> Outcome[list[StorySpot]]:
+    added = import_spots(session, hood, data, languages)
     return Outcome(added, _spots_changed(
         session, actor, "spot_import", hood, now, count=len(added),
         spots=[spot.id for spot in added], filename=filename[:120]))

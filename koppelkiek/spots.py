@@ -150,7 +150,8 @@ def import_file(slug: str) -> Any:
         if len(data) > IMPORT_MAX_BYTES:
             raise Refusal("request_too_large")
         imported = spots_from_file(s, acting_organiser(), hood, data,
-                                   str(getattr(upload, "filename", "")), now())
+                                   str(getattr(upload, "filename", "")), now(),
+                                   other_languages(hood))
     except GameError as exc:
         s.rollback()
         return _page(hood, errors=[refusal_text(exc)], status=status_of(exc))

@@ -4,6 +4,7 @@ original; the screen gets every chosen language; the poster is printed in one or
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from typing import Any
@@ -210,6 +211,37 @@ def test_an_existing_spot_gets_its_translations_and_a_bad_one_changes_nothing(
     assert org.post(url, data={"name_nl": "Smidse", "csrf_token": token}).status_code == 422
     assert org.post(url, data={"name_en": "Forge"}).status_code == 400
     assert spots(arezzo.app)[0].words == {"en": {"name": "Old smithy", "story": STORY_EN}}
+
+
+def import_file(org: FlaskClient, world: World, features: list[dict[str, Any]]) -> Any:
+    url = f"/organise/neighbourhoods/{world.hood_slug}/spots"
+    page = org.get(url).get_data(as_text=True)
+    doc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+         "properties": props} for lon, lat, props in features]}
+    return org.post(f"{url}/import", data={
+        "csrf_token": csrf_from(page),
+        "geojson": (io.BytesIO(json.dumps(doc).encode()), "spots.geojson")},
+        content_type="multipart/form-data")
+
+
+def test_imported_spots_bring_their_translations(arezzo: World) -> None:
+    org = speaking(arezzo.organiser_client(), "en")
+    bad = import_file(org, arezzo, [
+        (11.885127, 43.467448, {"name": "Smederij", "name_en": "Smithy"}),
+        (11.8800, 43.4700, {"name": "Waterput", "story_en": ["not", "text"]})])
+    assert bad.status_code == 422 and "story_en" in bad.get_data(as_text=True)
+    too_long = import_file(org, arezzo, [(11.8800, 43.4700, {"name": "Put",
+                                                             "name_en": "x" * 121})])
+    assert too_long.status_code == 422 and "Feature 0" in too_long.get_data(as_text=True)
+    assert spots(arezzo.app) == []
+    res = import_file(org, arezzo, [
+        (11.885127, 43.467448, {"name": "Smederij", "story": STORY_NL, "name_en": "Smithy",
+                                "story_en": STORY_EN, "name_xx": "ignored"}),
+        (11.8800, 43.4700, {"name": "Waterput"})])
+    assert res.status_code == 302, res.get_data(as_text=True)
+    assert [spot.words for spot in spots(arezzo.app)] == [
+        {"en": {"name": "Smithy", "story": STORY_EN}}, None]
 
 
 def test_a_bad_translation_on_the_new_spot_form_adds_nothing(arezzo: World) -> None:
