@@ -96,13 +96,16 @@ def word_round(session: Session, actor: Actor, rnd: Round,
                screen_seconds: int | None, languages: Collection[str],
                now: datetime) -> Outcome[Round]:
     """The round's name in other languages (each checked as the name is; a blank one falls back
-    to the original) and the big screen's languages. Texts only: no points move."""
+    to the original) and the big screen's languages. Texts only: no points move. Audited when
+    something changed (the round form sends them with every save)."""
+    before = (rnd.words, rnd.screen_languages, rnd.screen_seconds)
     rnd.words = checked_words({lang: {"name": text} for lang, text in names.items()}, languages,
                               {"name": checked_round_name}) or None
     set_screen_languages(rnd, screen, screen_seconds, languages)
-    audit(session, actor, "round_words", now, neighbourhood_id=rnd.neighbourhood_id,
-          round=rnd.id, languages=sorted(rnd.words or {}), screen=rnd.screen_languages,
-          screen_seconds=rnd.screen_seconds)
+    if (rnd.words, rnd.screen_languages, rnd.screen_seconds) != before:
+        audit(session, actor, "round_words", now, neighbourhood_id=rnd.neighbourhood_id,
+              round=rnd.id, languages=sorted(rnd.words or {}), screen=rnd.screen_languages,
+              screen_seconds=rnd.screen_seconds)
     return Outcome(rnd)
 
 

@@ -64,7 +64,7 @@ from koppelkiek.messages import message
 from koppelkiek.outcomes import commit
 from koppelkiek.qr import public_url, svg
 from koppelkiek.redirects import same_site_path
-from koppelkiek.words import direction, other_languages, round_name, typed_words
+from koppelkiek.words import direction, round_name, typed_words
 
 bp = Blueprint("organise", __name__, url_prefix="/organise")
 
@@ -93,7 +93,8 @@ class RoundForm(FlaskForm):
     browser_only_photos = SelectField(choices=list(BROWSER_ONLY_MODES), default="accept")
     leaderboard = SelectField(choices=list(LEADERBOARD_MODES), default="visible")
     require_location = BooleanField(default=True)
-    # The round's name in other languages (name_<lang>) is read by koppelkiek.words.typed_words.
+    # The big screen's seconds per language; its languages (screen_languages) and the name in
+    # other languages (name_<lang>) come from request.form: one field each per language.
     screen_seconds = IntegerField(validators=[Optional()])
 
 
@@ -330,7 +331,7 @@ def round_state(round_id: int) -> Any:
 @organiser_required
 def poster(round_id: int) -> Any:
     """In the neighbourhood's language (not the organiser's browser's: it hangs in the street),
-    or ?lang=..., and with ?also=... a second language under the first (Dutch + Turkish)."""
+    or ?lang=..., and with ?also=... a second language beside the first (Dutch + Turkish)."""
     rnd = organiser_round(round_id)
     lang = request.args.get("lang") or rnd.neighbourhood.default_language
     also = request.args.get("also") or None
@@ -389,5 +390,4 @@ def console_helpers() -> dict[str, Any]:
         "state_label": lambda state: str(STATE_LABELS.get(state, state)),
         "organiser_email": _organiser_email,
         "round_word_fields": _word_fields,
-        "translatable": other_languages,
     }
