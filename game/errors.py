@@ -80,6 +80,8 @@ Code = Literal[
     "spot_import_not_point",
     "spot_import_bad_property",
     "spot_import_feature",
+    # the organiser's words in other languages
+    "language_unknown",
 ]
 
 CODES: frozenset[str] = frozenset(get_args(Code))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     DateTime,
@@ -137,6 +138,8 @@ class StorySpot(Base):
     lon: Mapped[float] = mapped_column(Float)
     radius_m: Mapped[float] = mapped_column(Float, default=30.0)
     bonus: Mapped[int] = mapped_column(Integer, default=5)
+    # The organiser's name and story in other languages: {"en": {"name": ..., "story": ...}}.
+    words: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON)
     neighbourhood: Mapped[Neighbourhood] = relationship(back_populates="spots")
 
 
@@ -170,6 +173,11 @@ class Round(Base):
     leaderboard: Mapped[str] = mapped_column(String(8), default=LeaderboardMode.VISIBLE)
     # The board as it was when the organiser froze it (JSON), shown until they reveal it.
     frozen_board: Mapped[str | None] = mapped_column(Text)
+    # The round's name in other languages: {"en": {"name": ...}} (game/words.py).
+    words: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON)
+    # The big screen's languages, in turn ("nl,en"; empty: the screen's own), and their pace.
+    screen_languages: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    screen_seconds: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     neighbourhood: Mapped[Neighbourhood] = relationship(back_populates="rounds")
 

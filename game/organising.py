@@ -6,6 +6,7 @@ the console and the CLI call the same one, so both leave the same trail.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -26,7 +27,9 @@ from koppelkiek.game.rounds import (
     create_round,
     reschedule,
 )
+from koppelkiek.game.rounds import checked_name as checked_round_name
 from koppelkiek.game.standings import set_leaderboard
+from koppelkiek.game.words import checked_words, set_screen_languages
 
 
 def add_organiser(session: Session, actor: Actor, email: str, password: str,
@@ -86,6 +89,24 @@ def edit_round(session: Session, actor: Actor, rnd: Round, spec: RoundSpec,
           round=rnd.id, leaderboard=board_mode,
           changed={k: [before[k], after[k]] for k in after if before[k] != after[k]})
     return Outcome(rnd, tuple(events))
+
+
+def word_round(session: Session, actor: Actor, rnd: Round,
+               names: Mapping[str, str | None], screen: Collection[str],
+               screen_seconds: int | None, languages: Collection[str],
+               now: datetime) -> Outcome[Round]:
+    """The round's name in other languages (each checked as the name is; a blank one falls back
+    to the original) and the big screen's languages. Texts only: no points move. Audited when
+    something changed (the round form sends them with every save)."""
+    before = (rnd.words, rnd.screen_languages, rnd.screen_seconds)
+    rnd.words = checked_words({lang: {"name": text} for lang, text in names.items()}, languages,
+                              {"name": checked_round_name}) or None
+    set_screen_languages(rnd, screen, screen_seconds, languages)
+    if (rnd.words, rnd.screen_languages, rnd.screen_seconds) != before:
+        audit(session, actor, "round_words", now, neighbourhood_id=rnd.neighbourhood_id,
+              round=rnd.id, languages=sorted(rnd.words or {}), screen=rnd.screen_languages,
+              screen_seconds=rnd.screen_seconds)
+    return Outcome(rnd)
 
 
 def move_round(session: Session, actor: Actor, rnd: Round, action: str,

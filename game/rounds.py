@@ -76,11 +76,17 @@ def next_seq(session: Session, round_id: int, kind: str, now: datetime,
     return int(seq)
 
 
-def checked_spec(spec: RoundSpec) -> RoundSpec:
-    """A round's name and times as creating and editing both require them."""
-    name = " ".join((spec.name or "").split())
+def checked_name(typed: str) -> str:
+    """A round's name (or its name in another language, game/words.py) as it will be shown."""
+    name = " ".join((typed or "").split())
     if not 1 <= len(name) <= 120:
         raise GameError("round_name_invalid")
+    return name
+
+
+def checked_spec(spec: RoundSpec) -> RoundSpec:
+    """A round's name and times as creating and editing both require them."""
+    name = checked_name(spec.name)
     starts_at, ends_at = spec.starts_at, spec.ends_at
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise GameError("round_times_invalid")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +23,7 @@ from koppelkiek.game.ledger import lock, rescore, spot_ids_at
 from koppelkiek.game.models import Neighbourhood, Photo, Round, StorySpot
 from koppelkiek.game.neighbourhoods import boundary_of
 from koppelkiek.game.outcome import Outcome
+from koppelkiek.game.words import TypedWords, checked_words
 from koppelkiek.scoring import DEFAULT_SPOT_BONUS
 from koppelkiek.uploads import Position, distance_m
 
@@ -55,12 +57,33 @@ def add_spot(
     lon: float,
     radius_m: float,
     bonus: float,
+    typed_words: TypedWords | None = None,
+    languages: Collection[str] = (),
 ) -> StorySpot:
     """Check every part of a spot and add it; each mistake has its own code (status 422)."""
     spot = checked_spot(hood, name, story, lat, lon, radius_m, bonus)
+    spot.words = checked_words(typed_words or {}, languages, SPOT_CHECKS) or None
     session.add(spot)
     session.flush()
     return spot
+
+
+def checked_name(typed: str) -> str:
+    """A spot's name (or its name in another language, game/words.py) as it will be shown."""
+    name = " ".join((typed or "").split())
+    if not 1 <= len(name) <= NAME_MAX:
+        raise _bad("spot_name_invalid", maximum=NAME_MAX)
+    return name
+
+
+def checked_story(typed: str) -> str:
+    story = (typed or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(story) > STORY_MAX:
+        raise _bad("spot_story_too_long", maximum=STORY_MAX, length=len(story))
+    return story
+
+
+SPOT_CHECKS = {"name": checked_name, "story": checked_story}
 
 
 def checked_spot(
@@ -68,12 +91,8 @@ def checked_spot(
     bonus: float,
 ) -> StorySpot:
     """A new, unsaved spot once every part passed its check."""
-    name = " ".join((name or "").split())
-    if not 1 <= len(name) <= NAME_MAX:
-        raise _bad("spot_name_invalid", maximum=NAME_MAX)
-    story = (story or "").replace("\r\n", "\n").replace("\r", "\n").strip()
-    if len(story) > STORY_MAX:
-        raise _bad("spot_story_too_long", maximum=STORY_MAX, length=len(story))
+    name = checked_name(name)
+    story = checked_story(story)
     la, lo = _number(lat), _number(lon)
     if la is None or lo is None or not (-90 <= la <= 90 and -180 <= lo <= 180):
         raise _bad("spot_coordinates_invalid")
@@ -138,11 +157,28 @@ def _feature_spot(feature: object) -> dict[str, object]:
     }
 
 
+def _feature_words(feature: dict[str, object], languages: Collection[str]) -> TypedWords:
+    """The translations in a feature's properties: name_<lang> and story_<lang>."""
+    props = feature.get("properties") or {}
+    assert isinstance(props, dict)  # _feature_spot checked it
+    typed: dict[str, dict[str, str | None]] = {}
+    for lang in languages:
+        for field in SPOT_CHECKS:
+            value = props.get(f"{field}_{lang}")
+            if value is not None and not isinstance(value, str):
+                raise _bad("spot_import_bad_property", property=f"{field}_{lang}")
+            if value is not None:
+                typed.setdefault(lang, {})[field] = value
+    return typed
+
+
 def import_spots(
-    session: Session, hood: Neighbourhood, geojson_text: str | bytes
+    session: Session, hood: Neighbourhood, geojson_text: str | bytes,
+    languages: Collection[str] = (),
 ) -> list[StorySpot]:
     """All spots of a FeatureCollection of Points, or none: a bad feature is named by its index.
 
+    With `languages`, the properties name_<lang> and story_<lang> are the spot's translations.
     A feature's refusal becomes `spot_import_feature` with `index` (0-based, as in the file's
     "features" list), `reason` (the feature's own refusal code) and that refusal's parameters.
     """
@@ -165,7 +201,10 @@ def import_spots(
     # Every feature is checked before the first is added: a bad one leaves nothing behind.
     for index, feature in enumerate(features):
         try:
-            checked.append(checked_spot(hood, **_feature_spot(feature)))  # type: ignore[arg-type]
+            spot = checked_spot(hood, **_feature_spot(feature))  # type: ignore[arg-type]
+            spot.words = checked_words(_feature_words(feature, languages), languages,
+                                       SPOT_CHECKS) or None
+            checked.append(spot)
         except GameError as exc:
             raise GameError("spot_import_feature", index=index, reason=exc.code,
                             **exc.params) from None
@@ -246,16 +285,33 @@ def _spots_changed(session: Session, actor: Actor, action: str, hood: Neighbourh
 
 def new_spot(session: Session, actor: Actor, hood: Neighbourhood, name: str, story: str,
              lat: float, lon: float, radius_m: float, bonus: float,
-             now: datetime) -> Outcome[StorySpot]:
-    spot = add_spot(session, hood, name, story, lat, lon, radius_m, bonus)
+             now: datetime, typed_words: TypedWords | None = None,
+             languages: Collection[str] = ()) -> Outcome[StorySpot]:
+    spot = add_spot(session, hood, name, story, lat, lon, radius_m, bonus, typed_words,
+                    languages)
     return Outcome(spot, _spots_changed(
         session, actor, "spot_add", hood, now, spot=spot.id, name=spot.name, lat=spot.lat,
-        lon=spot.lon, radius_m=spot.radius_m, bonus=spot.bonus))
+        lon=spot.lon, radius_m=spot.radius_m, bonus=spot.bonus,
+        languages=sorted(spot.words or {})))
+
+
+def word_spot(session: Session, actor: Actor, hood: Neighbourhood, spot_id: int,
+              typed_words: TypedWords, languages: Collection[str],
+              now: datetime) -> Outcome[StorySpot]:
+    """A spot's name and story in other languages, all at once. Texts only: no points move."""
+    spot = session.get(StorySpot, spot_id)
+    if spot is None or spot.neighbourhood_id != hood.id:
+        raise GameError("not_found")
+    spot.words = checked_words(typed_words, languages, SPOT_CHECKS) or None
+    audit(session, actor, "spot_words", now, neighbourhood_id=hood.id, spot=spot.id,
+          languages=sorted(spot.words or {}))
+    return Outcome(spot)
 
 
 def spots_from_file(session: Session, actor: Actor, hood: Neighbourhood, data: bytes,
-                    filename: str, now: datetime) -> Outcome[list[StorySpot]]:
-    added = import_spots(session, hood, data)
+                    filename: str, now: datetime,
+                    languages: Collection[str] = ()) -> Outcome[list[StorySpot]]:
+    added = import_spots(session, hood, data, languages)
     return Outcome(added, _spots_changed(
         session, actor, "spot_import", hood, now, count=len(added),
         spots=[spot.id for spot in added], filename=filename[:120]))

@@ -16,14 +16,23 @@ from sqlalchemy.orm import Session, aliased
 from koppelkiek.game.models import Meeting, Photo, PhotoImage, Player, Round, StorySpot
 from koppelkiek.game.spots import excerpt, spot_at
 from koppelkiek.game.values import ImageKind
+from koppelkiek.game.words import Words, in_language
 
 WALL_SIZE = 24
 
 
 @dataclass(frozen=True)
 class WallSpot:
+    id: int
     name: str
     excerpt: str
+    words: Words | None = None  # the name and story in other languages (game/words.py)
+
+    def in_language(self, lang: str | None) -> tuple[str, str]:
+        """The name and excerpt in `lang`, the original where there is none."""
+        story = (self.words or {}).get(lang or "", {}).get("story")
+        return (in_language(self.name, self.words, lang, "name"),
+                excerpt(story) if story else self.excerpt)
 
 
 @dataclass(frozen=True)
@@ -65,7 +74,8 @@ def _made(session: Session, round_id: int, rows: Any) -> list[WallPhoto]:
     for photo_id, taken_at, lat, lon, name_a, name_b, display, thumb, _round in rows:
         spot = spot_at(spots, lat, lon)
         found.append(WallPhoto(photo_id, (name_a, name_b), taken_at, display, thumb,
-                               WallSpot(spot.name, excerpt(spot.story)) if spot else None))
+                               WallSpot(spot.id, spot.name, excerpt(spot.story), spot.words)
+                               if spot else None))
     return found
 
 

@@ -32,6 +32,7 @@ from koppelkiek import (
     screen,
     spots,
     templates,
+    words,
 )
 from koppelkiek.commands import register as register_cli
 from koppelkiek.db import db
@@ -80,6 +81,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     glance.init_app(app)
     errors.init_app(app)
     language.init_app(app)
+    words.init_app(app)
 
     for module in (play, meet, organise, spots, moderate, api, photos, screen, exports, glance,
                    maps):

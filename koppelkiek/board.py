@@ -86,7 +86,10 @@ def visible_round(round_id: int) -> Round:
     return rnd
 
 
-def wall_json(photo: WallPhoto) -> dict[str, Any]:
+def wall_json(photo: WallPhoto, lang: str | None = None) -> dict[str, Any]:
+    """`lang`: the spot's words in that language; none (the live feed, one message for every
+    screen): the organiser's original, which the screen swaps by the spot's id
+    (static/screen_languages.js)."""
     item: dict[str, Any] = {
         "id": photo.id,
         "names": list(photo.names),
@@ -95,10 +98,11 @@ def wall_json(photo: WallPhoto) -> dict[str, Any]:
         "thumb_url": url_for("photos.image_file", content_hash=photo.thumb_hash or "-"),
     }
     if photo.spot is not None:
-        item["spot"] = {"name": photo.spot.name, "excerpt": photo.spot.excerpt}
+        name, story = photo.spot.in_language(lang)
+        item["spot"] = {"id": photo.spot.id, "name": name, "excerpt": story}
     return item
 
 
-def wall_of(rnd: Round, limit: int = WALL_SIZE) -> list[dict[str, Any]]:
+def wall_of(rnd: Round, limit: int = WALL_SIZE, lang: str | None = None) -> list[dict[str, Any]]:
     """Photos both people agreed to show, that moderation allows; newest first."""
-    return [wall_json(photo) for photo in wall(db_session(), rnd.id, limit)]
+    return [wall_json(photo, lang) for photo in wall(db_session(), rnd.id, limit)]

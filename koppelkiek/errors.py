@@ -146,6 +146,8 @@ STATUS: dict[str, int] = {
     "spot_import_not_point": 422,
     "spot_import_bad_property": 422,
     "spot_import_feature": 422,
+    # the organiser's words in other languages
+    "language_unknown": 422,
 }
 
 # A refused HTTP request (werkzeug's, Flask-Limiter's) answers with the code for its status.

@@ -145,6 +145,9 @@ MESSAGES: dict[str, Any] = {
                                    "story are text, radius_m and bonus are numbers."),
     "spot_import_feature": _l("Nothing was imported. Feature %(index)s (counting from 0, as in "
                               "the file's \"features\" list) has a problem: %(reason)s"),
+    # the organiser's words in other languages
+    "language_unknown": _l("The language \"%(language)s\" is not offered here. Choose one from "
+                           "the list."),
     # no 500 for any input (issue 11)
     "photo_removed": _l("This photo was removed: a player deleted their data, or the round's "
                         "photos were cleared. Your points stay."),

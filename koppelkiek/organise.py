@@ -33,7 +33,13 @@ from koppelkiek.game.errors import GameError
 from koppelkiek.game.models import Neighbourhood, Organiser, Participation, Round
 from koppelkiek.game.neighbourhoods import outline_svg
 from koppelkiek.game.organisers import authenticate, sign_out_everywhere
-from koppelkiek.game.organising import add_neighbourhood, add_round, edit_round, move_round
+from koppelkiek.game.organising import (
+    add_neighbourhood,
+    add_round,
+    edit_round,
+    move_round,
+    word_round,
+)
 from koppelkiek.game.rounds import (
     BROWSER_ONLY_MODES,
     LEADERBOARD_MODES,
@@ -42,6 +48,7 @@ from koppelkiek.game.rounds import (
     TRANSITIONS,
     RoundSpec,
 )
+from koppelkiek.game.words import screen_languages
 from koppelkiek.glance import summary
 from koppelkiek.identity import (
     acting_organiser,
@@ -53,10 +60,12 @@ from koppelkiek.identity import (
     organiser_required,
     organiser_round,
 )
+from koppelkiek.language import LANGUAGES
 from koppelkiek.messages import message
 from koppelkiek.outcomes import commit
 from koppelkiek.qr import public_url, svg
 from koppelkiek.redirects import same_site_path
+from koppelkiek.words import direction, round_name, typed_words
 
 bp = Blueprint("organise", __name__, url_prefix="/organise")
 
@@ -85,6 +94,9 @@ class RoundForm(FlaskForm):
     browser_only_photos = SelectField(choices=list(BROWSER_ONLY_MODES), default="accept")
     leaderboard = SelectField(choices=list(LEADERBOARD_MODES), default="visible")
     require_location = BooleanField(default=True)
+    # The big screen's seconds per language; its languages (screen_languages) and the name in
+    # other languages (name_<lang>) come from request.form: one field each per language.
+    screen_seconds = IntegerField(validators=[Optional()])
 
 
 for _column, _low, _high in RULES:
@@ -230,6 +242,25 @@ def _spec(form: RoundForm, hood: Neighbourhood) -> RoundSpec:
                      _local(form.ends.data, hood.timezone))
 
 
+def _word_round(rnd: Round, form: RoundForm) -> None:
+    """The translations and screen languages typed with the name, in the same transaction."""
+    word_round(db_session(), acting_organiser(), rnd, {
+        lang: fields["name"] for lang, fields in typed_words(request.form, ("name",)).items()},
+        request.form.getlist("screen_languages"), form.screen_seconds.data, LANGUAGES, now())
+
+
+def _word_fields(rnd: Round | None) -> dict[str, Any]:
+    """What the round form's translation and screen fields show: as typed, or as saved."""
+    if request.method == "POST":
+        return {"names": {lang: request.form.get(f"name_{lang}", "") for lang in LANGUAGES},
+                "screen": request.form.getlist("screen_languages"),
+                "seconds": request.form.get("screen_seconds", "")}
+    return {"names": {lang: ((rnd.words or {}).get(lang) or {}).get("name", "") if rnd else ""
+                      for lang in LANGUAGES},
+            "screen": screen_languages(rnd) if rnd else [],
+            "seconds": rnd.screen_seconds if rnd else 15}
+
+
 def _rules_from(form: RoundForm) -> dict[str, object]:
     rules: dict[str, object] = {c: getattr(form, c).data for c, _, _ in RULES}
     rules["moderation_mode"] = form.moderation_mode.data
@@ -249,8 +280,10 @@ def create_round_submit(slug: str) -> Any:
             "organise/neighbourhood.html", hood=hood, outline=outline_svg(hood.boundary_geojson),
             rounds=[], form=form, errors=_form_errors(form),
         ), 422
-    rnd = commit(add_round(db_session(), acting_organiser(), hood, _spec(form, hood), now(),
-                           _rules_from(form)))
+    made = add_round(db_session(), acting_organiser(), hood, _spec(form, hood), now(),
+                     _rules_from(form))
+    _word_round(made.value, form)
+    rnd = commit(made)
     return redirect(url_for("organise.round_page", round_id=rnd.id))
 
 
@@ -277,8 +310,10 @@ def round_rules(round_id: int) -> Any:
     if not form.validate_on_submit():
         flash("; ".join(_form_errors(form)), "error")
         return redirect(url_for("organise.round_page", round_id=rnd.id)), 303
-    commit(edit_round(db_session(), acting_organiser(), rnd, _spec(form, rnd.neighbourhood),
-                      _rules_from(form), now()))
+    edited = edit_round(db_session(), acting_organiser(), rnd, _spec(form, rnd.neighbourhood),
+                        _rules_from(form), now())
+    _word_round(rnd, form)
+    commit(edited)
     flash(gettext("Round saved."))
     return redirect(url_for("organise.round_page", round_id=rnd.id))
 
@@ -297,14 +332,30 @@ def round_state(round_id: int) -> Any:
 @bp.get("/rounds/<int:round_id>/poster")
 @organiser_required
 def poster(round_id: int) -> Any:
+    """In the neighbourhood's language (not the organiser's browser's: it hangs in the street),
+    or ?lang=..., and with ?also=... a second language beside the first (Dutch + Turkish)."""
     rnd = organiser_round(round_id)
+    lang = request.args.get("lang") or rnd.neighbourhood.default_language
+    also = request.args.get("also") or None
+    for chosen in (lang, also):
+        if chosen is not None and chosen not in LANGUAGES:
+            raise Refusal("language_unknown", language=chosen[:20])
     join_url = public_url(url_for("play.join_page", join_code=rnd.join_code))
     tz = ZoneInfo(rnd.neighbourhood.timezone)
-    # The poster hangs in a Dutch street: always Dutch.
-    with force_locale("nl"):
+    shown = [lang] + ([also] if also and also != lang else [])
+    blocks = []
+    for each in shown:
+        with force_locale(each):
+            blocks.append(render_template("organise/_poster_words.html", rnd=rnd, lang=each,
+                                          dir=direction(each), second=bool(blocks)))
+    names = [(each, direction(each), round_name(rnd, each)) for each in shown]
+    if len({name for _, _, name in names}) == 1:  # an untranslated name is shown once
+        names = names[:1]
+    with force_locale(lang):
         return render_template(
             "organise/poster.html", rnd=rnd, qr=svg(join_url, border=1), join_url=join_url,
-            starts=rnd.starts_at.astimezone(tz), ends=rnd.ends_at.astimezone(tz),
+            starts=rnd.starts_at.astimezone(tz), ends=rnd.ends_at.astimezone(tz), lang=lang,
+            dir=direction(lang), name=round_name(rnd, lang), names=names, blocks=blocks,
         )
 
 
@@ -340,4 +391,5 @@ def console_helpers() -> dict[str, Any]:
         "allowed_from": lambda action: TRANSITIONS[action][0],
         "state_label": lambda state: str(STATE_LABELS.get(state, state)),
         "organiser_email": _organiser_email,
+        "round_word_fields": _word_fields,
     }

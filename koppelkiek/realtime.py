@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask import session as socket_session
 from flask_socketio import SocketIO, emit, join_room, leave_room
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -37,6 +37,7 @@ from koppelkiek.game.standings import (
     standing_of,
 )
 from koppelkiek.identity import PLAYER_COOKIE, current_organiser
+from koppelkiek.words import round_name, speaking
 
 socketio = SocketIO()
 
@@ -91,8 +92,9 @@ def feed() -> Feed:
 
 
 def round_payload(rnd: Round, **more: Any) -> dict[str, Any]:
-    """A round as JSON, for screens and phones alike; each adds the fields it needs."""
-    return {**RoundView.of(rnd).as_json(), **more}
+    """A round as JSON, for screens and phones alike; each adds the fields it needs. The name is
+    in the asker's language (the organiser's original where there is none)."""
+    return {**RoundView.of(rnd).as_json(), "name": round_name(rnd), **more}
 
 
 def own_row(rnd: Round, player_id: int | None) -> tuple[int, int, int | None]:
@@ -112,7 +114,7 @@ def _board_part(public: Board) -> dict[str, Any]:
 def snapshot(rnd: Round, insider: bool) -> dict[str, Any]:
     public = public_board(rnd, full_board(rnd), insider)
     return {"seq": rnd.seq, "round": round_payload(rnd, leaderboard=rnd.leaderboard),
-            **_board_part(public), "photos": wall_of(rnd)}
+            **_board_part(public), "photos": wall_of(rnd, lang=speaking())}
 
 
 def phone_snapshot(rnd: Round, player_id: int | None) -> dict[str, Any]:
@@ -154,6 +156,7 @@ def on_watch(data: Any) -> None:
     rnd = session.get(Round, round_id)
     pid = socket_session.get("player_id")
     player = session.get(Player, pid) if pid else None
+    g.player = player  # the phone's language, as its pages choose it (language.select_locale)
     if rnd is None or not may_see_round(session, rnd, player, current_organiser()):
         emit("refused", {"code": "not_found", "round_id": round_id})
         return

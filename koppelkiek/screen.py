@@ -10,9 +10,11 @@ from koppelkiek.db import session as db_session
 from koppelkiek.errors import Refusal
 from koppelkiek.game.models import Round
 from koppelkiek.game.organisers import manages
+from koppelkiek.game.spots import round_spots
 from koppelkiek.game.values import RoundState
 from koppelkiek.identity import current_organiser
 from koppelkiek.qr import public_url, svg
+from koppelkiek.words import screen_words
 
 bp = Blueprint("screen", __name__)
 
@@ -30,4 +32,4 @@ def screen(round_id: int) -> Any:
         return render_template("screen.html", rnd=rnd, closed=True)
     join_url = public_url(url_for("play.join_page", join_code=rnd.join_code))
     return render_template("screen.html", rnd=rnd, join_qr=svg(join_url, border=1),
-                           join_url=join_url)
+                           join_url=join_url, words=screen_words(rnd, round_spots(s, rnd)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -25,6 +25,7 @@ from koppelkiek.game.spots import (
     remove_spot,
     round_spots,
     spots_from_file,
+    word_spot,
 )
 from koppelkiek.identity import (
     acting_organiser,
@@ -33,9 +34,11 @@ from koppelkiek.identity import (
     organiser_required,
 )
 from koppelkiek.inputs import number
+from koppelkiek.language import LANGUAGES
 from koppelkiek.messages import message
 from koppelkiek.outcomes import commit
 from koppelkiek.scoring import DEFAULT_SPOT_BONUS
+from koppelkiek.words import language_name, other_languages, spot_name, spot_story, typed_words
 
 bp = Blueprint("spots", __name__)
 IMPORT_MAX_BYTES = 1024 * 1024
@@ -73,6 +76,13 @@ def _on_map(spot: StorySpot) -> dict[str, Any]:
             "radius": spot.radius_m}
 
 
+def words_refusal_text(exc: GameError) -> str:
+    """A translation's refusal says which language it is about."""
+    text = refusal_text(exc)
+    lang = exc.params.get("language")
+    return f"{language_name(lang)}: {text}" if isinstance(lang, str) and lang in LANGUAGES else text
+
+
 def _page(hood: Neighbourhood, form: SpotForm | None = None, errors: list[str] | None = None,
           status: int = 200) -> Any:
     s = db_session()
@@ -108,11 +118,11 @@ def add(slug: str) -> Any:
             number(form.lon.data, "spot_coordinates_invalid"),
             number(form.radius_m.data, "spot_radius_out_of_range", low=5, high=500),
             number(form.bonus.data, "spot_bonus_out_of_range", low=0, high=100),
-            now(),
+            now(), typed_words(request.form, ("name", "story")), other_languages(hood),
         )
     except GameError as exc:
         s.rollback()
-        return _page(hood, form, [refusal_text(exc)], status_of(exc))
+        return _page(hood, form, [words_refusal_text(exc)], status_of(exc))
     commit(added)
     flash(gettext("Story spot saved."))
     return redirect(url_for("spots.page", slug=hood.slug))
@@ -134,12 +144,33 @@ def import_file(slug: str) -> Any:
         if len(data) > IMPORT_MAX_BYTES:
             raise Refusal("request_too_large")
         imported = spots_from_file(s, acting_organiser(), hood, data,
-                                   str(getattr(upload, "filename", "")), now())
+                                   str(getattr(upload, "filename", "")), now(),
+                                   other_languages(hood))
     except GameError as exc:
         s.rollback()
         return _page(hood, errors=[refusal_text(exc)], status=status_of(exc))
     added = commit(imported)
     flash(gettext("Story spots imported: %(count)s.", count=len(added)))
+    return redirect(url_for("spots.page", slug=hood.slug))
+
+
+@bp.post("/organise/neighbourhoods/<slug>/spots/<int:spot_id>/words")
+@organiser_required
+def words(slug: str, spot_id: int) -> Any:
+    """An existing spot's translations (a new spot gets them on the spot form)."""
+    s = db_session()
+    hood = organiser_neighbourhood(slug)
+    if not DeleteForm().validate_on_submit():  # the CSRF check only
+        raise Refusal("bad_request")
+    try:
+        worded = word_spot(s, acting_organiser(), hood, spot_id,
+                           typed_words(request.form, ("name", "story")), other_languages(hood),
+                           now())
+    except GameError as exc:
+        s.rollback()
+        return _page(hood, errors=[words_refusal_text(exc)], status=status_of(exc))
+    commit(worded)
+    flash(gettext("Translations saved."))
     return redirect(url_for("spots.page", slug=hood.slug))
 
 
@@ -155,11 +186,13 @@ def delete(slug: str, spot_id: int) -> Any:
 
 
 def spot_json(spot: StorySpot, distance: float | None = None) -> dict[str, Any]:
+    """In the language of the person asking (the organiser's original where it has none)."""
+    story = spot_story(spot)
     item: dict[str, Any] = {
         "id": spot.id,
-        "name": spot.name,
-        "story": spot.story,
-        "excerpt": excerpt(spot.story),
+        "name": spot_name(spot),
+        "story": story,
+        "excerpt": excerpt(story),
         "lat": spot.lat,
         "lon": spot.lon,
         "radius_m": spot.radius_m,

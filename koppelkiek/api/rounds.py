@@ -10,6 +10,7 @@ from koppelkiek.api.v1 import bp
 from koppelkiek.board import full_board, full_board_json, organiser_of, visible_round, wall_of
 from koppelkiek.game.standings import public_board
 from koppelkiek.game.values import LeaderboardMode
+from koppelkiek.words import speaking
 
 
 @bp.get("/rounds/<int:round_id>/standings")
@@ -24,4 +25,4 @@ def standings(round_id: int) -> Any:
 @bp.get("/rounds/<int:round_id>/photos")
 def photos(round_id: int) -> Any:
     rnd = visible_round(round_id)
-    return jsonify(seq=rnd.seq, photos=wall_of(rnd))
+    return jsonify(seq=rnd.seq, photos=wall_of(rnd, lang=speaking()))

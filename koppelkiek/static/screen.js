@@ -67,7 +67,11 @@
       var img = el("img"); img.src = p.display_url; img.alt = p.names.join(" & ");
       fig.appendChild(img);
       var caption = el("figcaption", "", p.names.join(" & "));
-      if (p.spot) caption.appendChild(el("div", "spot", p.spot.excerpt ? p.spot.name + ": " + p.spot.excerpt : p.spot.name));
+      if (p.spot) {
+        var spot = el("div", "spot", p.spot.excerpt ? p.spot.name + ": " + p.spot.excerpt : p.spot.name);
+        spot.setAttribute("data-kk-spot", String(p.spot.id));  // its languages: screen_languages.js
+        caption.appendChild(spot);
+      }
       fig.appendChild(caption);
       fresh.appendChild(fig);
     }

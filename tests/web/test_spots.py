@@ -334,7 +334,7 @@ def test_a_photo_at_a_spot_earns_its_bonus_once_and_shows_the_story(
     assert omer.post(consent, json={"show": True}).status_code == 200
     [item] = app.test_client().get(wall_url).get_json()["photos"]
     assert item["id"] == photo["id"]
-    assert item["spot"] == {"name": "Smederij", "excerpt": excerpt(STORY)}
+    assert item["spot"] == {"id": spot.id, "name": "Smederij", "excerpt": excerpt(STORY)}
     assert 0 < len(item["spot"]["excerpt"]) <= 200 and STORY.startswith(
         item["spot"]["excerpt"].rstrip("…"))
 
