@@ -16,6 +16,7 @@ from koppelkiek import (
     api,
     assets,
     config,
+    deadlines,
     errors,
     exports,
     language,
@@ -77,6 +78,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     realtime.init_app(app)
     errors.init_app(app)
     language.init_app(app)
+    deadlines.init_app(app)
 
     for module in (play, meet, organise, spots, moderate, api, photos, screen, exports):
         app.register_blueprint(module.bp)
