@@ -10,7 +10,7 @@
   function showState(sw, state) {
     sw.setAttribute("data-state", state);
     sw.querySelector('[data-consent="true"]').setAttribute("aria-pressed", String(state === "shown"));
-    sw.querySelector('[data-consent="false"]').setAttribute("aria-pressed", String(state === "hidden"));
+    sw.querySelector('[data-consent="false"]').setAttribute("aria-pressed", String(state === "private"));
     sw.querySelector("[data-switch-state]").textContent = ask.getAttribute("data-msg-state-" + state) || "";
   }
   function switchesOf(photoId) {
@@ -40,7 +40,7 @@
     return kk.api("POST", url, { show: show }).then(function (res) {
       if (res.ok) {
         var all = switchesOf(photoId);
-        for (var i = 0; i < all.length; i++) showState(all[i], show ? "shown" : "hidden");
+        for (var i = 0; i < all.length; i++) showState(all[i], show ? "shown" : "private");
         if (!show) kk.toast(ask.getAttribute("data-msg-withdrawn"));
       } else {
         kk.toast(kk.errorText(res));
@@ -54,7 +54,10 @@
     if (!sw) return;
     var photoId = sw.getAttribute("data-photo-consent");
     sendConsent(photoId, button.getAttribute("data-consent") === "true").then(function (res) {
-      if (res.ok && ask.contains(sw)) setTimeout(function () { ask.hidden = true; }, 600);
+      // Answered, here or in the list: the question goes, once it has shown the answer.
+      if (res.ok && String(ask.getAttribute("data-photo-id")) === String(photoId)) {
+        setTimeout(function () { ask.hidden = true; }, 600);
+      }
     });
   });
 })();

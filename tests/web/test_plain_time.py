@@ -227,7 +227,7 @@ def test_the_consent_switch_has_three_states_in_the_list_and_the_card_alike(
     assert 'data-photo-id="{}"'.format(photo["id"]) in tag(html, "consent-ask")
     assert "Nog niet beantwoord." in html
     for show, state, words in ((True, "shown", "Je koos: tonen op het grote scherm."),
-                               (False, "hidden", "Je koos: niet tonen, privé houden.")):
+                               (False, "private", "Je koos: niet tonen, privé houden.")):
         res = fatma.post(f"/api/v1/photos/{photo['id']}/consent", json={"show": show})
         assert res.status_code == 200
         html = page(fatma)
