@@ -112,6 +112,10 @@ def test_after_the_end_a_reload_shows_thanks_with_rank_and_points_and_no_countdo
         text_of(html, "thanks"))
     # Same points, joined later: second (ties go by the earlier score, then join order).
     assert "You finished in place 2 with 12 points." in text_of(page(english(omer)), "thanks")
+    # The meeting pages no longer offer a code: they lead back to the thank-you.
+    for url in ("/meet", "/scan"):
+        res = fatma.get(url)
+        assert res.status_code == 302 and res.headers["Location"].endswith("/play")
 
 
 def test_pause_resume_and_end_reach_a_phone_live_and_the_end_brings_its_final_row(
