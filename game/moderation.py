@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from koppelkiek.game.audit import Actor, audit
 from koppelkiek.game.errors import GameError
 from koppelkiek.game.events import Event, Notice, PhotoChanged, PhotoSubmitted
 from koppelkiek.game.ledger import lock, rescore
-from koppelkiek.game.models import Organiser, Photo, Round
+from koppelkiek.game.models import Organiser, Photo, Round, ScoreEntry
 from koppelkiek.game.outcome import Outcome
 from koppelkiek.game.rounds import next_seq
 from koppelkiek.game.values import PhotoStatus
@@ -48,9 +49,34 @@ def decide(session: Session, photo: Photo, decision: str, now: datetime,
     events.append(PhotoSubmitted(rnd.id, photo.id))
     meeting = photo.meeting
     for pid in (meeting.player_a_id, meeting.player_b_id):
-        events.append(Notice(pid, "moderation", {"photo_id": photo.id, "status": status,
-                                                 "reason": photo.reason}))
+        points = decision_points(session, rnd.id, pid, {photo.id: status}).get(photo.id, 0)
+        events.append(Notice(pid, "moderation", {
+            "photo_id": photo.id, "meeting_id": meeting.id, "status": status,
+            "reason": photo.reason, "points": points,
+            "partner": meeting.partner_of(pid).display_name}))
     return events
+
+
+def decision_points(session: Session, round_id: int, player_id: int,
+                    photos: dict[int, str]) -> dict[int, int]:
+    """What the last decision on each photo (id -> status) did to one player's points, from
+    the ledger: for a rejected photo the points it took back (negative; 0 if the photo never
+    counted), for an accepted one the points the photo gives now. One query for all."""
+    if not photos:
+        return {}
+    rows = session.execute(
+        select(ScoreEntry.photo_id, ScoreEntry.seq, func.sum(ScoreEntry.points))
+        .where(ScoreEntry.round_id == round_id, ScoreEntry.player_id == player_id,
+               ScoreEntry.photo_id.in_(list(photos)))
+        .group_by(ScoreEntry.photo_id, ScoreEntry.seq)
+        .order_by(ScoreEntry.seq.desc())).all()
+    found: dict[int, int] = {}
+    for photo_id, _seq, total in rows:
+        if photos[photo_id] == PhotoStatus.ACCEPTED:
+            found[photo_id] = found.get(photo_id, 0) + int(total)
+        elif int(total) < 0 and photo_id not in found:
+            found[photo_id] = int(total)  # the newest take-back: the rejection's
+    return found
 
 
 def decide_photo(session: Session, actor: Actor, rnd: Round, photo_id: int, decision: str,

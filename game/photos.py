@@ -14,6 +14,7 @@ from koppelkiek.game.errors import GameError
 from koppelkiek.game.events import Event, Notice, PhotoChanged, PhotoSubmitted
 from koppelkiek.game.ledger import score_photo, spot_ids_at, spots_of
 from koppelkiek.game.models import Meeting, Photo, PhotoImage, Player, Round
+from koppelkiek.game.moderation import decision_points
 from koppelkiek.game.neighbourhoods import boundary_of
 from koppelkiek.game.rounds import lock_round, next_seq
 from koppelkiek.game.values import (
@@ -235,6 +236,14 @@ class MyMeeting:
     partner: Player
     photo: Photo | None
     my_consent: bool | None
+    # What an organiser's decision on the photo did to my points (see decision_points).
+    points: int = 0
+
+    @property
+    def consent_open(self) -> bool:
+        """A photo that may still go on the wall: not rejected, its images still here."""
+        return (self.photo is not None and self.photo.status != PhotoStatus.REJECTED
+                and not removed(self.photo))
 
 
 def my_meetings(
@@ -248,8 +257,13 @@ def my_meetings(
                or_(Meeting.player_a_id == player.id, Meeting.player_b_id == player.id))
         .order_by(Meeting.met_at.desc()).limit(limit)
     ).all()
+    decided = {photo.id: photo.status for _, photo in rows
+               if photo is not None and (photo.decided_by is not None
+                                         or photo.status == PhotoStatus.REJECTED)}
+    points = decision_points(session, round_id, player.id, decided)
     return [MyMeeting(meeting, meeting.partner_of(player.id), photo,
-                      photo.consent_of(player.id) if photo is not None else None)
+                      photo.consent_of(player.id) if photo is not None else None,
+                      points.get(photo.id, 0) if photo is not None else 0)
             for meeting, photo in rows]
 
 

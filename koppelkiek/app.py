@@ -16,6 +16,7 @@ from koppelkiek import (
     api,
     assets,
     config,
+    deadlines,
     errors,
     exports,
     glance,
@@ -82,6 +83,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     language.init_app(app)
     words.init_app(app)
+    deadlines.init_app(app)
 
     for module in (play, meet, organise, spots, moderate, api, photos, screen, exports, glance,
                    maps):

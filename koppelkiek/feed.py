@@ -274,7 +274,9 @@ class Feed:
                     self._send(name, data, phones_room(round_id))
             watched.log.extend(messages)
             watched.seq = upto
-        self._tell_phones(rnd, watched, full, now)
+        # The end: every phone gets its final row with it, for its thank-you.
+        ended = any(kind == "round_end" for _, kind, _ in events)
+        self._tell_phones(rnd, watched, full, now, final=ended)
 
     def _standings(self, s: Session, rnd: Round, watched: Watched, public: Board,
                    scored_seq: int | None) -> dict[str, Any]:
@@ -320,18 +322,18 @@ class Feed:
                 "ends_at": view.ends_at.isoformat()}
 
     def _tell_phones(self, rnd: Round, watched: Watched, full: Board,
-                     now: float) -> None:
+                     now: float, final: bool = False) -> None:
         """Own points at once; the top at most every PHONE_EVERY, a rank that only moved at most
-        every RANK_EVERY per phone."""
+        every RANK_EVERY per phone; `final` (the round ended): every phone its row, now."""
         due = now - watched.top_at >= PHONE_EVERY
         waiting = False  # a phone whose rank moved but who heard of it too recently
         with self._lock:
             phones = list(watched.phones.items())
         for sid, phone in phones:
             mine = mine_of(rnd, full, phone.player_id)
-            if mine == phone.mine:
+            if mine == phone.mine and not final:
                 continue
-            if mine[:2] != phone.mine[:2] or (due and now - phone.sent_at >= RANK_EVERY):
+            if final or mine[:2] != phone.mine[:2] or (due and now - phone.sent_at >= RANK_EVERY):
                 points, meetings, rank = mine
                 self._send("me", {"seq": watched.seq, "points": points, "meetings": meetings,
                                   "rank": rank}, sid)

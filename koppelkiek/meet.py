@@ -14,6 +14,7 @@ from koppelkiek.game.codes import normalise
 from koppelkiek.game.models import Round
 from koppelkiek.game.pairing import by_code, live, owned_code
 from koppelkiek.game.players import current_round
+from koppelkiek.game.values import RoundState
 from koppelkiek.identity import current_player, now, require_player
 from koppelkiek.qr import public_url, svg
 
@@ -60,6 +61,8 @@ def show_code() -> Any:
     rnd = current_round(db_session(), player)
     if rnd is None:
         return redirect(url_for("play.home"))
+    if rnd.state == RoundState.ENDED:  # no more meetings: the player page says thank you
+        return redirect(url_for("play.player_page"))
     return render_template("show_code.html", player=player, rnd=rnd, base=public_url("/m/"))
 
 
@@ -68,6 +71,9 @@ def type_code() -> Any:
     player = current_player()
     if player is None:
         return redirect(url_for("play.home"))
+    rnd = current_round(db_session(), player)
+    if rnd is not None and rnd.state == RoundState.ENDED:
+        return redirect(url_for("play.player_page"))
     return render_template("type_code.html", player=player)
 
 

@@ -27,16 +27,11 @@ from koppelkiek.identity import (
     organiser_round,
 )
 from koppelkiek.outcomes import commit
+from koppelkiek.photos import REJECTION_REASONS
 
 bp = Blueprint("moderate", __name__, url_prefix="/organise/rounds/<int:round_id>")
 
-REASONS = {
-    "not_together": _l("Not a photo of the two of you together"),
-    "inappropriate": _l("Not suitable for the neighbourhood"),
-    "blurry": _l("Too dark or too blurry"),
-    "elsewhere": _l("Not taken in the neighbourhood"),
-    "other": _l("Other (see text)"),
-}
+REASONS = REJECTION_REASONS
 FLAGS = {
     "browser_location": _l("location only from the browser"),
     "positions_disagree": _l("photo and browser positions disagree"),
@@ -104,7 +99,7 @@ def decision(round_id: int, photo_id: int) -> Any:
     reason = None
     if form.decision.data == "reject":
         chosen = form.reason.data if form.reason.data in REASONS else "other"
-        reason = (form.note.data or "").strip() or str(REASONS[chosen])
+        reason = (form.note.data or "").strip() or chosen  # the code: each reader's language
     photo = commit(decide_photo(db_session(), acting_organiser(), rnd, photo_id,
                                 form.decision.data, reason, now()))
     if request.accept_mimetypes.best == "application/json":

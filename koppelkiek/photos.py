@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -71,9 +72,14 @@ def meeting_page(meeting_id: int) -> Any:
     s = db_session()
     photo = s.scalar(select(Photo).where(Photo.meeting_id == meeting.id))
     shown = photo is not None and not removed(photo)
+    mine = my_meetings(s, player, meeting.round_id)
+    this = next((m for m in mine if m.meeting.id == meeting.id), None)
+    rnd = s.get(Round, meeting.round_id)
+    assert rnd is not None
     return render_template("meeting.html", meeting=meeting, partner=partner, photo=photo,
                            photo_json=photo_json(photo) if shown else None, now=now(),
-                           ask=awaiting_consent(my_meetings(s, player, meeting.round_id)))
+                           ask=awaiting_consent(mine), points=this.points if this else 0,
+                           tz=rnd.neighbourhood.timezone)
 
 
 PHOTO_STATUS = {
@@ -83,6 +89,30 @@ PHOTO_STATUS = {
 }
 
 
+# Why an organiser rejected a photo. The code is stored (a note is stored as typed), so each
+# phone reads the reason in its own language.
+REJECTION_REASONS = {
+    "not_together": _l("Not a photo of the two of you together"),
+    "inappropriate": _l("Not suitable for the neighbourhood"),
+    "blurry": _l("Too dark or too blurry"),
+    "elsewhere": _l("Not taken in the neighbourhood"),
+    "other": _l("Other (see text)"),
+}
+
+
+def rejection_reason(stored: str) -> str:
+    """A reason code in the reader's language; a note (or an older stored text) as it is."""
+    known = REJECTION_REASONS.get(stored)
+    return str(known) if known is not None else stored.rstrip(". ")
+
+
+def signed_points(points: int) -> str:
+    """"−15 punten." / "+15 points.": what a decision did, with a real minus sign."""
+    sign = "\u2212" if points < 0 else "+"
+    return gettext("%(points)s points.", points=f"{sign}{abs(points)}")
+
+
 @bp.app_context_processor
 def photo_helpers() -> dict[str, Any]:
-    return {"photo_status_label": lambda status: str(PHOTO_STATUS.get(status, status))}
+    return {"photo_status_label": lambda status: str(PHOTO_STATUS.get(status, status)),
+            "rejection_reason": rejection_reason, "signed_points": signed_points}

@@ -23,6 +23,7 @@ from koppelkiek.identity import current_player, now, set_player_cookie
 from koppelkiek.language import select_locale
 from koppelkiek.outcomes import commit, settle
 from koppelkiek.qr import public_url
+from koppelkiek.realtime import own_row
 from koppelkiek.redirects import same_site_path
 
 bp = Blueprint("play", __name__)
@@ -128,8 +129,10 @@ def player_page() -> Any:
     if rnd is None:
         return render_template("not_joined.html"), 401
     meetings = my_meetings(s, player, rnd.id)
+    points, _met, rank = own_row(rnd, player.id)  # as /me: no rank while the board is hidden
     return render_template("player.html", player=player, rnd=rnd, now=now(),
-                           meetings=meetings, ask=awaiting_consent(meetings))
+                           meetings=meetings, ask=awaiting_consent(meetings),
+                           mine={"points": points, "rank": rank})
 
 
 @bp.get("/me")

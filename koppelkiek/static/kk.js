@@ -78,10 +78,42 @@ var kk = (function () {
     var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
     return (h ? h + ":" + (m < 10 ? "0" : "") : "") + m + ":" + (s < 10 ? "0" : "") + s;
   }
-  // Any element with data-countdown="<ISO time>" counts down to it.
+  // A deadline in words (templates/_deadline.html): "nog 12 min 31 s · tot 14:32". The page's
+  // data-now corrects a phone whose clock is off; the clock time is the neighbourhood's.
+  var clocks = {};
+  function clockText(iso, tz) {
+    try {
+      var f = clocks[tz] || (clocks[tz] = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: tz }));
+      return f.format(new Date(Date.parse(iso)));
+    } catch (e) { return ""; }
+  }
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (all, key) { return key in values ? values[key] : all; });
+  }
+  function tickDeadline(el) {
+    if (el.kkSkew === undefined) el.kkSkew = (Date.parse(el.getAttribute("data-now")) || Date.now()) - Date.now();
+    var iso = el.getAttribute("data-countdown");
+    var left = Math.floor((Date.parse(iso) - Date.now() - el.kkSkew) / 1000);
+    var words = el.querySelector("[data-left]"), clock = el.querySelector("[data-clock]");
+    var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
+    var parts = { h: h, m: m, s: s };
+    var time = fill(el.getAttribute(h ? "data-msg-h" : m ? "data-msg-m" : "data-msg-s"), parts);
+    var over = left <= 0;
+    el.classList.toggle("over", over);
+    if (words) words.textContent = over ? el.getAttribute("data-msg-over") : fill(el.getAttribute("data-msg-left"), { time: time });
+    if (clock) {
+      clock.hidden = over;
+      clock.textContent = "· " + fill(el.getAttribute("data-msg-until"), { clock: clockText(iso, el.getAttribute("data-tz")) });
+    }
+  }
+  // Any element with data-countdown="<ISO time>" counts down to it: in words when it has them,
+  // else as "2:03" (the screen's clock).
   function tickCountdowns() {
     var els = document.querySelectorAll("[data-countdown]");
-    for (var i = 0; i < els.length; i++) els[i].textContent = timeLeft(els[i].getAttribute("data-countdown"));
+    for (var i = 0; i < els.length; i++) {
+      if (els[i].hasAttribute("data-msg-left")) tickDeadline(els[i]);
+      else els[i].textContent = timeLeft(els[i].getAttribute("data-countdown"));
+    }
   }
   setInterval(tickCountdowns, 1000);
   tickCountdowns();
@@ -137,6 +169,6 @@ var kk = (function () {
   return {
     api: api, isBusy: isBusy, retryDelay: retryDelay, csrf: csrf, withId: withId,
     errorText: errorText, showError: showError, toast: toast, timeLeft: timeLeft,
-    celebrate: celebrate, socket: socket, watchRound: watchRound
+    celebrate: celebrate, socket: socket, watchRound: watchRound, fill: fill
   };
 })();

@@ -104,7 +104,11 @@ def test_organiser_sets_up_a_round_and_a_phone_joins_from_the_poster(
     expect(mobile).to_have_url(re.compile(r"/play$"))
     expect(mobile.locator("#player h1")).to_contain_text("Ömer")
     expect(mobile.locator("#player .eyebrow")).to_have_text("Zomermiddag")
-    expect(mobile.locator("[data-countdown]")).to_have_text(re.compile(r"^\d+:\d\d:\d\d$"))
+    left = mobile.get_by_test_id("round-left")
+    expect(left.locator("[data-left]")).to_have_text(re.compile(r"^nog 2 u \d+ min$"))
+    expect(left.locator("[data-clock]")).to_have_text(
+        "· tot " + (now + timedelta(hours=3)).astimezone(ZoneInfo("Europe/Amsterdam"))
+        .strftime("%H:%M"))
     mobile.screenshot(path=screenshots / "phone-player.png", full_page=True)
 
 

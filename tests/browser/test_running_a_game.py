@@ -109,11 +109,12 @@ def test_consent_decides_the_wall_and_a_rejection_takes_the_points_back_live(
 
     # B changes their mind in "Your meetings": the photo leaves the screen within 2 s.
     b_play.reload()
-    box = b_play.locator(f'[data-photo-consent="{photo_id}"]')
-    expect(box).to_be_checked()
+    switch = b_play.locator(f'#my-photos [data-photo-consent="{photo_id}"]')
+    expect(switch).to_have_attribute("data-state", "shown")
     with b_play.expect_response(re.compile(rf"/api/v1/photos/{photo_id}/consent$")) as answer:
-        box.uncheck()
+        switch.locator('[data-consent="false"]').click()
     assert answer.value.ok
+    expect(switch).to_have_attribute("data-state", "private")
     expect(wall_figures(screen)).to_have_count(0, timeout=2_000)
     assert same_document(screen), "the screen reloaded"
 
@@ -136,9 +137,10 @@ def test_consent_decides_the_wall_and_a_rejection_takes_the_points_back_live(
     console.keyboard.press("r")
     expect(console.locator(f"#photo-{photo_id}")).to_have_attribute("data-status", "rejected")
 
-    # The points go back, live, on both phones and on the screen; a notice says why.
+    # The points go back, live, on both phones and on the screen; a card says why and how many.
     expect(a.get_by_test_id("points")).to_have_text("0")
-    expect(a.locator("#toasts")).to_contain_text(reason_text)
+    expect(a.get_by_test_id("outcome")).to_contain_text(reason_text)
+    expect(a.get_by_test_id("outcome")).to_contain_text("\u221212")
     expect(b_play.get_by_test_id("points")).to_have_text("0")
     expect_points(screen, "Chiara", 0)
     expect_points(screen, "Marco", 0)
