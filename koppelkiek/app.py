@@ -15,6 +15,7 @@ from werkzeug.routing import IntegerConverter
 from koppelkiek import (
     api,
     assets,
+    cards,
     config,
     errors,
     exports,
@@ -78,7 +79,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     language.init_app(app)
 
-    for module in (play, meet, organise, spots, moderate, api, photos, screen, exports):
+    for module in (play, meet, organise, spots, moderate, cards, api, photos, screen, exports):
         app.register_blueprint(module.bp)
     # The API checks CSRF itself: only for cookie-authenticated calls (identity.check_api_csrf).
     csrf.exempt(api.bp)
