@@ -51,6 +51,7 @@ Code = Literal[
     "pairing_code_unknown",
     "pairing_code_expired",
     "pairing_code_used",
+    "pairing_code_revoked",
     "cannot_meet_yourself",
     "round_not_live",
     "position_required",

@@ -89,7 +89,10 @@ def claim(
     seen_at = now
     if started_at is not None and now - CLAIM_GRACE <= started_at <= now:
         seen_at = started_at
-    if seen_at >= code.expires_at:
+    if code.revoked_at is not None:  # a card that was reprinted
+        raise GameError("pairing_code_unknown") if outsider else GameError(
+            "pairing_code_revoked")
+    if not code.card and seen_at >= code.expires_at:
         raise GameError("pairing_code_unknown") if outsider else GameError(
             "pairing_code_expired")
     if code.player_id == claimer.id:
@@ -102,17 +105,19 @@ def claim(
             raise GameError("not_in_round")
     if not is_playing(rnd, now):
         raise GameError("round_not_live")
-    # Both phones say where they are, or a script could claim codes from anywhere.
-    there = owner_fix(session, code, now)
-    if fix is None or there is None:
+    # Both phones say where they are, or a script could claim codes from anywhere. A card
+    # player has no phone: the scanning phone's position is the meeting's place.
+    there = None if code.card else owner_fix(session, code, now)
+    if fix is None or (there is None and not code.card):
         raise GameError("position_required", whose="yours" if fix is None else "partner")
-    gap = _too_far(there, fix, rnd)
+    gap = _too_far(there, fix, rnd) if there is not None else None
     if gap is not None:
         raise GameError("too_far_apart", metres=gap, limit=rnd.max_distance_m)
     # Use the code up first, so two simultaneous claims cannot both win.
     used = session.execute(
         update(PairingCode)
-        .where(PairingCode.id == code.id, PairingCode.used_at.is_(None))
+        .where(PairingCode.id == code.id, PairingCode.used_at.is_(None),
+               PairingCode.revoked_at.is_(None))
         .values(used_at=now)
     )
     if used.rowcount != 1:  # type: ignore[attr-defined]
@@ -127,9 +132,9 @@ def claim(
         pairing_code_id=code.id,
         met_at=now,
         photo_due_by=now + timedelta(minutes=rnd.meeting_minutes),
-        a_lat=there.lat,
-        a_lon=there.lon,
-        a_accuracy_m=there.accuracy_m,
+        a_lat=there.lat if there else None,
+        a_lon=there.lon if there else None,
+        a_accuracy_m=there.accuracy_m if there else None,
         b_lat=fix.lat,
         b_lon=fix.lon,
         b_accuracy_m=fix.accuracy_m,

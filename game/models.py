@@ -210,6 +210,8 @@ class Player(Base):
     device_secret_hash: Mapped[str] = mapped_column(String(64), index=True)
     recovery_code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     banned: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A resident without a smartphone: plays with a printed card of codes (game.cards).
+    on_card: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     neighbourhood: Mapped[Neighbourhood] = relationship()
@@ -239,6 +241,9 @@ class PairingCode(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A code printed on a card player's card: it lives until used or revoked (a reprint).
+    card: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     accuracy_m: Mapped[float | None] = mapped_column(Float)

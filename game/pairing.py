@@ -76,7 +76,9 @@ def forget_expired(session: Session, player: Player, now: datetime) -> None:
 
 
 def live(code: PairingCode | None, now: datetime) -> bool:
-    return code is not None and code.used_at is None and now < code.expires_at
+    """Claimable: not used, not revoked, and fresh (a card's code stays fresh until used)."""
+    return (code is not None and code.used_at is None and code.revoked_at is None
+            and (code.card or now < code.expires_at))
 
 
 def by_code(session: Session, typed: str) -> PairingCode | None:

@@ -15,6 +15,7 @@ from werkzeug.routing import IntegerConverter
 from koppelkiek import (
     api,
     assets,
+    cards,
     config,
     deadlines,
     errors,
@@ -85,8 +86,8 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     words.init_app(app)
     deadlines.init_app(app)
 
-    for module in (play, meet, organise, spots, moderate, api, photos, screen, exports, glance,
-                   maps):
+    for module in (play, meet, organise, spots, moderate, cards, api, photos, screen, exports,
+                   glance, maps):
         app.register_blueprint(module.bp)
     # The API checks CSRF itself: only for cookie-authenticated calls (identity.check_api_csrf).
     csrf.exempt(api.bp)

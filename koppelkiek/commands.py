@@ -24,10 +24,11 @@ from koppelkiek import create_app
 from koppelkiek.backups import backup_command, restore_command
 from koppelkiek.db import db, upgrade
 from koppelkiek.game.audit import CONSOLE
+from koppelkiek.game.cards import Card, add_card_player, reprint_card
 from koppelkiek.game.errors import GameError
 from koppelkiek.game.exports import export_round
 from koppelkiek.game.ledger import check, ledger_matches_keys, state_matches
-from koppelkiek.game.models import Neighbourhood, Organiser, Round
+from koppelkiek.game.models import Neighbourhood, Organiser, Player, Round
 from koppelkiek.game.organising import (
     add_neighbourhood,
     add_organiser,
@@ -38,6 +39,7 @@ from koppelkiek.game.organising import (
     seed_demo,
 )
 from koppelkiek.game.outcome import Outcome
+from koppelkiek.game.players import current_round
 from koppelkiek.game.rounds import RoundSpec
 from koppelkiek.identity import now
 from koppelkiek.messages import message
@@ -284,6 +286,52 @@ def round_rescore(round_id: int) -> None:
                             f"{'changes applied' if moved else 'no changes'}.")
 
 
+@click.group("player")
+def player_group() -> None:
+    """Players; card players are residents without a smartphone."""
+
+
+def _card_json(card: Card) -> dict[str, Any]:
+    return {"player_id": card.player.id, "display_name": card.player.display_name,
+            "team": card.player.team, "round_id": card.round.id, "codes": card.codes}
+
+
+def _card_text(card: Card) -> str:
+    return (f"Card player {card.player.display_name} (id {card.player.id}), codes: "
+            f"{' '.join(card.codes)}")
+
+
+@player_group.command("add-card")
+@click.argument("round_id", type=int)
+@click.option("--name", required=True, help="The resident's name, as on the leaderboard.")
+@click.option("--team", default=None, help="Their team, such as their street.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"player_id": ..., "codes": [...]}.')
+@with_appcontext
+def player_add_card(round_id: int, name: str, team: str | None, as_json: bool) -> None:
+    """Add a resident without a smartphone to a round, with a card of 12 single-use codes."""
+    with _writing() as s:
+        rnd = _found(s, Round, "round", id=round_id)
+        _done(s, add_card_player(s, CONSOLE, rnd, display_name=name, team=team, now=now()),
+              _card_text, _card_json if as_json else None)
+
+
+@player_group.command("reprint-card")
+@click.argument("player_id", type=int)
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"player_id": ..., "codes": [...]} with the new codes.')
+@with_appcontext
+def player_reprint_card(player_id: int, as_json: bool) -> None:
+    """Fresh codes for a card player's card; the old card's codes stop working."""
+    with _writing() as s:
+        player = _found(s, Player, "player", id=player_id)
+        rnd = current_round(s, player)
+        if rnd is None or not player.on_card:
+            raise click.ClickException(f"player {player_id} does not play with a card")
+        _done(s, reprint_card(s, CONSOLE, rnd, player.id, now()), _card_text,
+              _card_json if as_json else None)
+
+
 @click.command("check")
 @click.argument("round_id", type=int)
 @with_appcontext
@@ -329,7 +377,8 @@ def export_command(round_id: int, fmt: str, locations: bool, output: str | None)
 
 
 COMMANDS = [init_command, demo_command, serve_command, organiser_group, neighbourhood_group,
-            round_group, check_command, export_command, backup_command, restore_command]
+            round_group, player_group, check_command, export_command, backup_command,
+            restore_command]
 
 
 def register(app: Flask) -> None:

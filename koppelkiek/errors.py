@@ -105,6 +105,7 @@ STATUS: dict[str, int] = {
     "pairing_code_unknown": 404,
     "pairing_code_expired": 410,
     "pairing_code_used": 410,
+    "pairing_code_revoked": 410,
     "cannot_meet_yourself": 409,
     "round_not_live": 409,
     "position_required": 422,

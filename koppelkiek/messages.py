@@ -77,6 +77,8 @@ MESSAGES: dict[str, Any] = {
                                "again and scan the new one."),
     "pairing_code_used": _l("This code has already been used. Ask your neighbour for their "
                             "new code."),
+    "pairing_code_revoked": _l("This code is from an old card that was replaced. Ask your "
+                               "neighbour for their new card, or ask at the desk."),
     "cannot_meet_yourself": _l("That is your own code! Scan the code on your neighbour's "
                                "phone."),
     "round_not_live": _l("The round is not running right now, so meetings do not count. Check "
