@@ -200,7 +200,8 @@
     document.getElementById("round-name").textContent = snap.round.name;
     body.setAttribute("data-seq", String(snap.seq));
     renderClock(); renderBoard(); renderWall();
-    if (!state.hidden) showScored(snap.scored);
+    if (state.hidden) document.getElementById("scored").hidden = true;
+    else showScored(snap.scored);
   }
 
   var socket = kk.socket({ reconnectionDelayMax: 5000 });
@@ -230,7 +231,8 @@
     state.hidden = !!m.hidden;
     if (!m.hidden) { state.top = m.top || []; state.teams = m.teams || []; }
     renderBoard();
-    showScored(m.scored);
+    if (m.hidden) document.getElementById("scored").hidden = true;  // no points while hidden
+    else showScored(m.scored);
   }));
   watcher.delta("photo", atSeq(function (m) {
     var known = state.photos.some(function (p) { return p.id === m.id; });
