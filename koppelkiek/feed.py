@@ -35,6 +35,7 @@ from koppelkiek.db import session as db_session
 from koppelkiek.game.models import Meeting, Photo, Player, Round, RoundEvent, ScoreEntry
 from koppelkiek.game.rounds import RoundView
 from koppelkiek.game.standings import TOP, Board, public_board, shown_rank
+from koppelkiek.game.values import PhotoStatus
 from koppelkiek.game.wall import wall_photo
 
 SCREEN_EVERY = 0.35  # seconds: screens get at most about three deltas a second
@@ -111,10 +112,10 @@ def mine_of(rnd: Round, full: Board, player_id: int | None) -> Mine:
 
 
 def latest_scored(s: Session, round_id: int) -> dict[str, Any]:
-    """The last photo that scored in a round (both names, the points), so a screen that
-    (re)connects shows the latest points large at once, as the `scored` of its deltas would."""
-    seq = s.scalar(select(func.max(RoundEvent.seq)).where(
-        RoundEvent.round_id == round_id, RoundEvent.kind == "photo_scored"))
+    """The last photo that scored in a round and still counts (both names, the points), so a
+    screen that (re)connects shows the latest points large at once, as its deltas would."""
+    seq = s.scalar(select(func.max(Photo.accepted_seq)).where(
+        Photo.round_id == round_id, Photo.status == PhotoStatus.ACCEPTED))
     return Feed.scored(s, round_id, seq) if seq else {}
 
 
