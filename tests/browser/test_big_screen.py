@@ -273,6 +273,16 @@ def test_the_big_screen_at_three_sizes_empty_busy_and_ended(
     expect(again.get_by_test_id("latest-score")).to_contain_text("Chiara & Giulia")
     again.close()
 
+    # A full board still fits: more neighbours and streets than the screen has room for (it
+    # shows the top 10 and the top 5 streets), with long names.
+    for i in range(9):
+        api_join(http, server, rnd["join_code"], f"Annamaria Benedetta {i}",
+                 f"Via della Fioraia Vecchia {i % 6}")
+    for size, page in pages.items():
+        expect(page.locator("#standings li")).to_have_count(10)
+        expect(page.locator("#teams li")).to_have_count(5)
+        check_layout(page, size, photos=3)
+
     # The end reaches the open screens live: the podium, and no join QR any more.
     server.cli("round", "end", str(rnd["id"]))
     for size, page in pages.items():
@@ -282,7 +292,7 @@ def test_the_big_screen_at_three_sizes_empty_busy_and_ended(
         expect(podium.locator(".step-1 .name")).to_have_text("Chiara")
         expect(page.get_by_test_id("join")).to_be_hidden()
         expect(page.locator(".join .qr svg")).to_be_hidden()
-        expect(page.locator("#standings li")).to_have_count(1)  # the fourth, under the podium
+        expect(page.locator("#standings li")).to_have_count(5)  # 4th to 8th, under the podium
         check_layout(page, size, photos=3)
         page.screenshot(path=sized(screenshots, "ended", size), animations="disabled",
                         timeout=90_000)
