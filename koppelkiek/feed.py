@@ -35,6 +35,7 @@ from koppelkiek.db import session as db_session
 from koppelkiek.game.models import Meeting, Photo, Player, Round, RoundEvent, ScoreEntry
 from koppelkiek.game.rounds import RoundView
 from koppelkiek.game.standings import TOP, Board, public_board, shown_rank
+from koppelkiek.game.values import PhotoStatus
 from koppelkiek.game.wall import wall_photo
 
 SCREEN_EVERY = 0.35  # seconds: screens get at most about three deltas a second
@@ -108,6 +109,14 @@ def mine_of(rnd: Round, full: Board, player_id: int | None) -> Mine:
     if row is None:
         return (0, 0, None)
     return (row.points, row.meetings, shown_rank(rnd, row.rank))
+
+
+def latest_scored(s: Session, round_id: int) -> dict[str, Any]:
+    """The last photo that scored in a round and still counts (both names, the points), so a
+    screen that (re)connects shows the latest points large at once, as its deltas would."""
+    seq = s.scalar(select(func.max(Photo.accepted_seq)).where(
+        Photo.round_id == round_id, Photo.status == PhotoStatus.ACCEPTED))
+    return Feed.scored(s, round_id, seq) if seq else {}
 
 
 def top_of(public: Board) -> dict[str, Any]:
@@ -284,14 +293,14 @@ class Feed:
         changed = [r.as_json() for r in public.standings
                    if watched.rows.get(r.player_id) != rows[r.player_id]]
         watched.rows = rows
-        scored = (self._scored(s, rnd.id, scored_seq) if scored_seq and not public.hidden
+        scored = (self.scored(s, rnd.id, scored_seq) if scored_seq and not public.hidden
                   else {})
         top = public.as_json(top=TOP)
         return {"changed": changed, "top": top["standings"], "teams": top["teams"],
                 "hidden": public.hidden, "scored": scored}
 
     @staticmethod
-    def _scored(s: Session, round_id: int, seq: int) -> dict[str, Any]:
+    def scored(s: Session, round_id: int, seq: int) -> dict[str, Any]:
         """The photo that scored at `seq`, for the screen's banner: both names, the points."""
         entries = s.execute(
             select(ScoreEntry.photo_id, ScoreEntry.player_id, func.sum(ScoreEntry.points))

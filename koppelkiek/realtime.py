@@ -14,7 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from koppelkiek.board import full_board, organiser_of, recent_board, wall_of
 from koppelkiek.db import session as db_session
-from koppelkiek.feed import Feed, Message, Phone, phones_room, screens_room
+from koppelkiek.feed import Feed, Message, Phone, latest_scored, phones_room, screens_room
 from koppelkiek.game.errors import GameError
 from koppelkiek.game.events import (
     Event,
@@ -113,8 +113,9 @@ def _board_part(public: Board) -> dict[str, Any]:
 
 def snapshot(rnd: Round, insider: bool) -> dict[str, Any]:
     public = public_board(rnd, full_board(rnd), insider)
+    scored = {} if public.hidden else latest_scored(db_session(), rnd.id)
     return {"seq": rnd.seq, "round": round_payload(rnd, leaderboard=rnd.leaderboard),
-            **_board_part(public), "photos": wall_of(rnd, lang=speaking())}
+            **_board_part(public), "photos": wall_of(rnd, lang=speaking()), "scored": scored}
 
 
 def phone_snapshot(rnd: Round, player_id: int | None) -> dict[str, Any]:

@@ -25,6 +25,9 @@ SCREEN_LABELS = {
     "streets": _l("Streets"),
     "join-with-code": _l("Join with code"),
     "reconnecting": _l("reconnecting…"),
+    "latest-points": _l("Latest points"),
+    "invite": _l("Who takes the first koppelkiek?"),
+    "how": _l("Meet a neighbour, scan their code and take a photo together."),
 }
 SCREEN_MESSAGES = {
     "live": _l("Ends in"),
@@ -33,6 +36,8 @@ SCREEN_MESSAGES = {
     "ended": _l("The round has ended"),
     "draft": _l("Not opened yet"),
     "hidden": _l("Scores are revealed at %(time)s"),
+    "chime-on": _l("Chime on"),
+    "chime-off": _l("Chime off"),
 }
 
 

@@ -6,9 +6,11 @@
   var state = { hidden: false, revealAt: null, top: [], teams: [], photos: [],
     round: { state: body.getAttribute("data-state"), starts_at: body.getAttribute("data-starts-at"),
       ends_at: body.getAttribute("data-ends-at") } };
-  // Bounded: the DOM and these lists never grow, however long the afternoon.
-  var MAX_ROWS = 10, MAX_PHOTOS = 12, WALL_SHOWN = 4, ROTATE_MS = 8000;
-  var wallOffset = 0;
+  // Bounded: the DOM and these lists never grow, however long the afternoon. The caps are what
+  // fits on the screen (screen.css), not what the server sends.
+  var MAX_ROWS = 10, MAX_TEAMS = 5, PODIUM = 3, ROWS_UNDER_PODIUM = 5, MAX_PHOTOS = 12;
+  var ROTATE_MS = 8000;  // each photo stays this long before the next one fades in
+  var current = null;  // the id of the photo on show
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -24,7 +26,7 @@
 
   function renderList(id, rows, label) {
     var fresh = document.createDocumentFragment();
-    rows.slice(0, MAX_ROWS).forEach(function (r, i) {
+    rows.forEach(function (r, i) {
       var li = el("li");
       li.appendChild(el("span", "rank", String(r.rank || i + 1)));
       li.appendChild(el("span", "name", label(r)));
@@ -40,12 +42,18 @@
       note.textContent = msg("hidden").replace("__TIME__", state.revealAt ? localTime(state.revealAt) : "");
       note.hidden = false;
     } else { note.hidden = true; }
-    renderList("standings", state.hidden ? [] : state.top, function (r) { return r.display_name; });
-    renderList("teams", state.hidden ? [] : state.teams, function (r) { return r.team; });
+    var ended = state.round.state === "ended" && !state.hidden;
+    var players = state.hidden ? [] : state.top;
+    // After the end the top three stand on the podium, and the list goes on below them.
+    renderList("standings", ended ? players.slice(PODIUM, PODIUM + ROWS_UNDER_PODIUM) : players.slice(0, MAX_ROWS),
+      function (r) { return r.display_name; });
+    var teams = state.hidden ? [] : state.teams.slice(0, MAX_TEAMS);
+    renderList("teams", teams, function (r) { return r.team; });
+    document.getElementById("teams-title").hidden = teams.length === 0;
     var podium = document.getElementById("podium");
-    if (state.round.state === "ended" && !state.hidden) {
+    if (ended && players.length) {
       var fresh = document.createDocumentFragment();
-      state.top.slice(0, 3).forEach(function (r, i) {
+      players.slice(0, PODIUM).forEach(function (r, i) {
         var step = el("div", "step step-" + (i + 1));
         step.appendChild(el("span", "place", String(i + 1)));
         step.appendChild(el("span", "name", r.display_name));
@@ -57,29 +65,120 @@
     } else { podium.hidden = true; }
   }
 
+  // The wall: one figure per photo (at most MAX_PHOTOS), each with its caption; one is shown
+  // at a time. Figures are kept by photo id, so a turn of the wall loads no image again.
+  function figureFor(p, old) {
+    var fig = old[p.id];
+    if (fig) return fig;
+    fig = el("figure");
+    fig.setAttribute("data-photo-id", String(p.id));
+    // The whole photo, upright or not, over a blurred copy of itself that fills the frame.
+    var frame = el("div", "frame");
+    var backdrop = el("img", "backdrop"); backdrop.src = p.thumb_url; backdrop.alt = "";
+    var img = el("img", "photo"); img.src = p.display_url; img.alt = p.names.join(" & ");
+    frame.appendChild(backdrop);
+    frame.appendChild(img);
+    fig.appendChild(frame);
+    var caption = el("figcaption", "", p.names.join(" & "));
+    if (p.spot) {
+      var spot = el("div", "spot", p.spot.excerpt ? p.spot.name + ": " + p.spot.excerpt : p.spot.name);
+      spot.setAttribute("data-kk-spot", String(p.spot.id));  // its languages: screen_languages.js
+      caption.appendChild(spot);
+    }
+    fig.appendChild(caption);
+    return fig;
+  }
   function renderWall() {
     var wall = document.getElementById("wall");
+    var old = {};
+    Array.prototype.forEach.call(wall.children, function (f) { old[f.getAttribute("data-photo-id")] = f; });
     var fresh = document.createDocumentFragment();
-    var n = Math.min(WALL_SHOWN, state.photos.length);
-    for (var i = 0; i < n; i++) {
-      var p = state.photos[(wallOffset + i) % state.photos.length];
-      var fig = el("figure");
-      var img = el("img"); img.src = p.display_url; img.alt = p.names.join(" & ");
-      fig.appendChild(img);
-      var caption = el("figcaption", "", p.names.join(" & "));
-      if (p.spot) {
-        var spot = el("div", "spot", p.spot.excerpt ? p.spot.name + ": " + p.spot.excerpt : p.spot.name);
-        spot.setAttribute("data-kk-spot", String(p.spot.id));  // its languages: screen_languages.js
-        caption.appendChild(spot);
-      }
-      fig.appendChild(caption);
-      fresh.appendChild(fig);
-    }
+    state.photos.forEach(function (p) { fresh.appendChild(figureFor(p, old)); });
     wall.replaceChildren(fresh);
+    var ids = state.photos.map(function (p) { return p.id; });
+    if (ids.indexOf(current) < 0) current = ids.length ? ids[0] : null;
+    document.getElementById("wall-empty").hidden = ids.length > 0;
+    wall.hidden = ids.length === 0;
+    showCurrent();
   }
-  setInterval(function () {
-    if (state.photos.length > WALL_SHOWN) { wallOffset = (wallOffset + WALL_SHOWN) % state.photos.length; renderWall(); }
-  }, ROTATE_MS);
+  function showCurrent() {
+    var wall = document.getElementById("wall");
+    Array.prototype.forEach.call(wall.children, function (f) {
+      var on = f.getAttribute("data-photo-id") === String(current);
+      f.classList.toggle("current", on);
+      f.setAttribute("aria-hidden", on ? "false" : "true");
+    });
+    body.setAttribute("data-shown-photo", current === null ? "" : String(current));
+  }
+  // The next photo, oldest after newest, round and round; restarted when a new one arrives.
+  var turning = null;
+  function turnEvery() {
+    clearInterval(turning);
+    turning = setInterval(function () {
+      if (state.photos.length < 2) return;
+      var ids = state.photos.map(function (p) { return p.id; });
+      current = ids[(ids.indexOf(current) + 1) % ids.length];
+      showCurrent();
+    }, ROTATE_MS);
+  }
+  turnEvery();
+
+  // The latest points, large, until the next ones.
+  function showScored(scored) {
+    if (!scored || !scored.points || !scored.names) return;
+    var box = document.getElementById("scored");
+    box.querySelector(".plus").textContent = "+" + scored.points;
+    box.querySelector(".names").textContent = scored.names.join(" & ");
+    box.hidden = false;
+    box.classList.remove("pop"); void box.offsetWidth; box.classList.add("pop");
+  }
+
+  // The chime: off unless someone switched it on here (remembered in this browser). The
+  // AudioContext is made on that click, as browsers allow sound only after one; the tone is
+  // made on the spot, so no audio file is fetched.
+  var CHIME_KEY = "koppelkiek.screen.chime";
+  var chimeButton = document.getElementById("chime");
+  var audio = null;
+  function stored() { try { return localStorage.getItem(CHIME_KEY) === "on"; } catch (e) { return false; } }
+  var chimeOn = stored();
+  function renderChime() {
+    if (!chimeButton) return;
+    chimeButton.setAttribute("aria-pressed", chimeOn ? "true" : "false");
+    chimeButton.textContent = msg(chimeOn ? "chime-on" : "chime-off");
+  }
+  function audioContext() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!audio && Context) audio = new Context();
+    if (audio && audio.state === "suspended") audio.resume();
+    return audio;
+  }
+  function chime() {
+    if (!chimeOn) return;
+    var ctx = audioContext();
+    if (!ctx) return;
+    // Two soft bell-like notes, E5 then A5, each fading out.
+    [659.25, 880].forEach(function (hz, i) {
+      var at = ctx.currentTime + i * 0.18;
+      var osc = ctx.createOscillator(), gain = ctx.createGain();
+      osc.type = "sine"; osc.frequency.value = hz;
+      gain.gain.setValueAtTime(0.0001, at);
+      gain.gain.exponentialRampToValueAtTime(0.3, at + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, at + 0.9);
+      osc.connect(gain); gain.connect(ctx.destination);
+      osc.start(at); osc.stop(at + 1);
+    });
+  }
+  if (chimeButton) {
+    chimeButton.addEventListener("click", function () {
+      chimeOn = !chimeOn;
+      try { localStorage.setItem(CHIME_KEY, chimeOn ? "on" : "off"); } catch (e) { /* private mode */ }
+      if (chimeOn) audioContext();
+      renderChime();
+    });
+    // Remembered "on" after a restart: the browser may still want a click before it plays.
+    document.addEventListener("click", function () { if (audio && audio.state === "suspended") audio.resume(); });
+  }
+  renderChime();
 
   function renderClock() {
     var r = state.round, now = Date.now(), label = "", target = null;
@@ -102,10 +201,11 @@
     state.hidden = !!snap.hidden; state.revealAt = snap.reveal_at;
     state.top = snap.standings || []; state.teams = snap.teams || [];
     state.photos = (snap.photos || []).slice(0, MAX_PHOTOS);
-    wallOffset = 0;
     document.getElementById("round-name").textContent = snap.round.name;
     body.setAttribute("data-seq", String(snap.seq));
-    renderBoard(); renderWall(); renderClock();
+    renderClock(); renderBoard(); renderWall();
+    if (state.hidden) document.getElementById("scored").hidden = true;
+    else showScored(snap.scored);
   }
 
   var socket = kk.socket({ reconnectionDelayMax: 5000 });
@@ -135,14 +235,18 @@
     state.hidden = !!m.hidden;
     if (!m.hidden) { state.top = m.top || []; state.teams = m.teams || []; }
     renderBoard();
-    kk.celebrate(document.getElementById("scored"), m.scored, 6000);
+    if (m.hidden) document.getElementById("scored").hidden = true;  // no points while hidden
+    else showScored(m.scored);
   }));
   watcher.delta("photo", atSeq(function (m) {
+    var known = state.photos.some(function (p) { return p.id === m.id; });
     state.photos = state.photos.filter(function (p) { return p.id !== m.id; });
     if (m.on_wall) state.photos.unshift(m);
     state.photos = state.photos.slice(0, MAX_PHOTOS);
-    wallOffset = 0;
+    // A new photo is shown at once (and chimes); it then takes its turn with the others.
+    if (m.on_wall && !known) { current = m.id; chime(); turnEvery(); }
     renderWall();
   }));
   renderClock();
+  renderWall();
 })();
