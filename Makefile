@@ -7,7 +7,8 @@ PORT ?= 5000
 export KOPPELKIEK_PUBLIC_URL ?= http://$(HOST):$(PORT)
 VENDOR_DIR := koppelkiek/static/vendor
 # Browser libraries from npm (package-lock.json), copied in; never committed.
-VENDOR := $(VENDOR_DIR)/socket.io.min.js $(VENDOR_DIR)/browser-image-compression.js
+VENDOR := $(VENDOR_DIR)/socket.io.min.js $(VENDOR_DIR)/browser-image-compression.js \
+  $(VENDOR_DIR)/idb-keyval.js
 
 .PHONY: run test install assets init demo lint bench afternoon translations clean
 
@@ -26,6 +27,7 @@ $(VENDOR): node_modules/.package-lock.json
 	mkdir -p $(VENDOR_DIR)
 	cp node_modules/socket.io-client/dist/socket.io.min.js $(VENDOR_DIR)/
 	cp node_modules/browser-image-compression/dist/browser-image-compression.js $(VENDOR_DIR)/
+	cp node_modules/idb-keyval/dist/umd.js $(VENDOR_DIR)/idb-keyval.js
 
 install: $(VENV)/.installed assets
 
