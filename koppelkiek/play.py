@@ -19,6 +19,7 @@ from koppelkiek.game.photos import awaiting_consent, my_meetings
 from koppelkiek.game.players import current_round
 from koppelkiek.game.playing import enter, join_round, new_phone
 from koppelkiek.game.rounds import by_join_code, can_join
+from koppelkiek.game.teams import round_teams
 from koppelkiek.identity import current_player, now, set_player_cookie
 from koppelkiek.language import select_locale
 from koppelkiek.outcomes import commit
@@ -72,7 +73,8 @@ def join_page(join_code: str) -> Any:
         commit(enter(s, player, rnd, now()))
         return redirect(then or url_for("play.player_page"))
     can_join(rnd)  # say so before someone types a name for nothing
-    return render_template("join.html", rnd=rnd, form=JoinForm(), then=then)
+    return render_template("join.html", rnd=rnd, form=JoinForm(), then=then,
+                           teams=round_teams(s, rnd.id))
 
 
 @bp.post("/r/<join_code>")
@@ -97,7 +99,8 @@ def join_submit(join_code: str) -> Any:
         if exc.code in ("display_name_invalid", "display_name_taken", "team_invalid"):
             s.rollback()
             return render_template(
-                "join.html", rnd=rnd, form=form, then=then, error=exc.code, params=exc.params
+                "join.html", rnd=rnd, form=form, then=then, error=exc.code, params=exc.params,
+                teams=round_teams(s, rnd.id),
             ), status_of(exc)
         raise
     joined = commit(joining)
