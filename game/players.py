@@ -190,6 +190,15 @@ def recover(session: Session, typed_code: str) -> tuple[Player, str]:
     return player, _token(player, secret)
 
 
+def recovery_code_of(player: Player, kept: str | None) -> str | None:
+    """The code a phone kept, if it still gets this player back in (a new code from the
+    organiser, or the code used on another phone, makes a kept one stale)."""
+    code = normalise(kept or "")
+    if not code or not secrets.compare_digest(player.recovery_code_hash, digest(code)):
+        return None
+    return format_recovery(code)
+
+
 def reissue_recovery(session: Session, player: Player) -> str:
     """For a resident who lost their phone: a new code, and the old device's session stops."""
     code, hashed = _new_recovery(session)
