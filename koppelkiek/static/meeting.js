@@ -74,9 +74,11 @@
   }
 
   // The photo goes into the queue first, then out: a cut connection or a reload keeps it.
+  var chooser = form.querySelector('label[for="photo-input"]');
   function deliver(entry) {
+    // While a photo waits, it is the meeting's photo: no other to choose or send meanwhile.
     waiting = entry;
-    sendButton.disabled = true; photoError.hidden = true;
+    chooser.hidden = true; sendButton.hidden = true; photoError.hidden = true;
     return photoQueue.save(entry).then(function () {
       return photoQueue.deliver(entry, { state: showState, progress: showProgress });
     }).then(function (res) {
@@ -84,7 +86,8 @@
       waiting = null;
       sendButton.disabled = false; photoStatus.hidden = true; progress.hidden = true;
       if (res.status === 201 || res.status === 200) { accepted(res.body.photo); return; }
-      sendButton.hidden = !(input.files && input.files[0]);  // a refused photo: choose another
+      chooser.hidden = false;  // a refused photo: send it again (say, with location on) or another
+      sendButton.hidden = !(input.files && input.files[0]);
       kk.showError(photoError, { status: res.status, body: res.body });
     });
   }

@@ -95,5 +95,5 @@ var photoQueue = (function () {
     });
   }
 
-  return { save: save, drop: drop, forMeeting: forMeeting, deliver: deliver };
+  return { save: save, drop: drop, forMeeting: forMeeting, waiting: all, deliver: deliver };
 })();

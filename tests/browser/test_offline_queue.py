@@ -137,3 +137,31 @@ def test_a_refused_photo_leaves_the_queue_and_says_why(
     expect(b.locator("#photo-preview")).to_be_hidden()
     assert b.evaluate(QUEUED) is None
     assert len(network.keys) == 1
+
+
+def test_the_player_page_sends_a_waiting_photo_when_the_connection_returns(
+    server: Server, phone: Any, tmp_path: Path,
+) -> None:
+    """The person leaves the meeting page while the photo waits: the player page sends it."""
+    rnd = arezzo_round(server, "Arezzo Onderweg", tmp_path)
+    _a, b = meet(server, phone, f"{server.url}/r/{rnd['join_code']}", ("Sofia", "Paolo"))
+    network = Network()
+    network.plan = ["cut"] * 50
+    b.route(re.compile(r".*/api/v1/meetings/\d+/photo$"), network)
+    b.set_input_files("#photo-input", str(camera_photo_now("DSCN0042.jpg", tmp_path)))
+    b.locator("#photo-send").click()
+    expect(b.locator("#photo-form")).to_have_attribute("data-queue", "waiting")
+    b.get_by_role("link", name=re.compile("Terug|Back")).click()
+    expect(b).to_have_url(re.compile(r"/play$"))
+    waiting = b.get_by_test_id("waiting-photos")
+    expect(waiting).to_be_visible()
+
+    network.plan = []
+    b.context.set_offline(True)
+    b.context.set_offline(False)  # the browser's online event
+    expect(waiting).to_be_hidden(timeout=30_000)
+    expect(b.locator("#toasts")).to_contain_text("verstuurd")
+    expect(b.get_by_test_id("points")).to_have_text("12")
+    exported = json.loads(server.cli("export", str(rnd["id"]), "--format", "json"))
+    assert len(exported["photos"]) == 1
+    assert set(network.keys) == {network.keys[0]} and network.reached_server == 1
