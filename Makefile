@@ -8,7 +8,8 @@ export KOPPELKIEK_PUBLIC_URL ?= http://$(HOST):$(PORT)
 VENDOR_DIR := koppelkiek/static/vendor
 # Browser libraries from npm (package-lock.json), copied in; never committed.
 VENDOR := $(VENDOR_DIR)/socket.io.min.js $(VENDOR_DIR)/browser-image-compression.js \
-	$(VENDOR_DIR)/leaflet.js $(VENDOR_DIR)/leaflet.css $(VENDOR_DIR)/chart.umd.min.js
+	$(VENDOR_DIR)/leaflet.js $(VENDOR_DIR)/leaflet.css $(VENDOR_DIR)/chart.umd.min.js \
+	$(VENDOR_DIR)/idb-keyval.js
 
 .PHONY: run test install assets init demo lint bench afternoon translations clean
 
@@ -31,6 +32,7 @@ $(VENDOR): node_modules/.package-lock.json
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR_DIR)/
 	cp node_modules/leaflet/dist/images/*.png $(VENDOR_DIR)/images/
 	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR_DIR)/
+	cp node_modules/idb-keyval/dist/umd.js $(VENDOR_DIR)/idb-keyval.js
 
 install: $(VENV)/.installed assets
 

@@ -15,6 +15,7 @@ from koppelkiek.game.events import Event, StandingsChanged
 from koppelkiek.game.models import ROW_ID_MAX, Participation, Player, Round, Standing
 from koppelkiek.game.names import clean_name, name_key, skeleton, visible_part
 from koppelkiek.game.rounds import can_join, next_seq
+from koppelkiek.game.teams import canonical_team
 from koppelkiek.game.values import RoundState
 
 NAME_MAX = 24
@@ -95,6 +96,8 @@ def join(
         raise GameError("already_joined", name=device.display_name)
     name = new_name(session, rnd.neighbourhood_id, display_name)
     team_name = clean_name(team, limit=TEAM_MAX, code="team_invalid") if team else None
+    if team_name is not None:
+        team_name = canonical_team(session, rnd.neighbourhood_id, team_name)
     secret = new_secret()
     recovery, recovery_hash = _new_recovery(session)
     player = Player(
@@ -185,6 +188,15 @@ def recover(session: Session, typed_code: str) -> tuple[Player, str]:
     player.device_secret_hash = digest(secret)
     session.flush()
     return player, _token(player, secret)
+
+
+def recovery_code_of(player: Player, kept: str | None) -> str | None:
+    """The code a phone kept, if it still gets this player back in (a new code from the
+    organiser, or the code used on another phone, makes a kept one stale)."""
+    code = normalise(kept or "")
+    if not code or not secrets.compare_digest(player.recovery_code_hash, digest(code)):
+        return None
+    return format_recovery(code)
 
 
 def reissue_recovery(session: Session, player: Player) -> str:

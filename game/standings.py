@@ -20,6 +20,7 @@ from koppelkiek.game.models import Organiser, Player, Round, Standing
 from koppelkiek.game.organisers import manages
 from koppelkiek.game.players import participation
 from koppelkiek.game.rounds import LEADERBOARD_MODES, next_seq
+from koppelkiek.game.teams import team_key
 from koppelkiek.game.values import LeaderboardMode, RoundState
 
 TOP = 10
@@ -103,17 +104,19 @@ class Board:
 def board(session: Session, rnd: Round) -> Board:
     """The whole leaderboard of a round at its current seq."""
     rows = []
-    names: dict[str, str] = {}
+    first: dict[str, tuple[int, str]] = {}  # team -> (earliest player, their spelling)
     members: dict[str, int] = defaultdict(int)
     team_points: dict[str, int] = defaultdict(int)
     for rank, (player_id, name, team, points, meetings) in enumerate(
             _ordered(session, rnd.id), start=1):
         rows.append(BoardRow(rank, player_id, name, team, points, meetings))
         if team:
-            key = team.strip().casefold()
-            names.setdefault(key, team)
+            key = team_key(team)
+            # Joins store the first spelling already; two racing joins could still differ.
+            first[key] = min(first.get(key, (player_id, team)), (player_id, team))
             members[key] += 1
             team_points[key] += points
+    names = {key: spelling for key, (_, spelling) in first.items()}
     ordered = sorted(names, key=lambda k: (-team_points[k], names[k].casefold()))
     teams = tuple(TeamRow(names[k], members[k], team_points[k], rank)
                   for rank, k in enumerate(ordered, start=1))

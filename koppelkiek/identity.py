@@ -17,9 +17,12 @@ from koppelkiek.errors import Refusal
 from koppelkiek.game.audit import Actor
 from koppelkiek.game.models import Neighbourhood, Organiser, Player, Round
 from koppelkiek.game.organisers import managed_neighbourhood, managed_round
-from koppelkiek.game.players import by_token
+from koppelkiek.game.players import by_token, recovery_code_of
 
 PLAYER_COOKIE = "kk_player"
+# The recovery code, kept on the phone that got it so "my data" can show it again; the server
+# keeps only its hash. Whoever holds this phone holds its player cookie anyway.
+RECOVERY_COOKIE = "kk_recovery"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -60,6 +63,23 @@ def set_player_cookie(response: Response, token: str) -> Response:
         secure=bool(current_app.config["SECURE_COOKIES"]),
     )
     return response
+
+
+def keep_recovery_code(response: Response, code: str) -> Response:
+    response.set_cookie(
+        RECOVERY_COOKIE,
+        code,
+        max_age=int(current_app.config["PLAYER_COOKIE_DAYS"]) * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=bool(current_app.config["SECURE_COOKIES"]),
+    )
+    return response
+
+
+def kept_recovery_code(player: Player) -> str | None:
+    """This phone's recovery code for `player`, if it kept one that still works."""
+    return recovery_code_of(player, request.cookies.get(RECOVERY_COOKIE))
 
 
 def check_api_csrf() -> None:

@@ -14,12 +14,19 @@ from koppelkiek.db import session as db_session
 from koppelkiek.errors import Refusal, status_of
 from koppelkiek.extensions import limiter
 from koppelkiek.game.errors import GameError
-from koppelkiek.game.models import Round
+from koppelkiek.game.models import Player, Round
 from koppelkiek.game.photos import awaiting_consent, my_meetings
-from koppelkiek.game.players import current_round
+from koppelkiek.game.players import current_round, recovery_code_of
 from koppelkiek.game.playing import enter, join_round, new_phone
 from koppelkiek.game.rounds import by_join_code, can_join
-from koppelkiek.identity import current_player, now, set_player_cookie
+from koppelkiek.game.teams import round_teams
+from koppelkiek.identity import (
+    current_player,
+    keep_recovery_code,
+    kept_recovery_code,
+    now,
+    set_player_cookie,
+)
 from koppelkiek.language import select_locale
 from koppelkiek.outcomes import commit, settle
 from koppelkiek.qr import public_url
@@ -73,7 +80,8 @@ def join_page(join_code: str) -> Any:
         settle(enter, player, rnd, now())
         return redirect(then or url_for("play.player_page"))
     can_join(rnd)  # say so before someone types a name for nothing
-    return render_template("join.html", rnd=rnd, form=JoinForm(), then=then)
+    return render_template("join.html", rnd=rnd, form=JoinForm(), then=then,
+                           teams=round_teams(s, rnd.id))
 
 
 @bp.post("/r/<join_code>")
@@ -98,12 +106,23 @@ def join_submit(join_code: str) -> Any:
         if exc.code in ("display_name_invalid", "display_name_taken", "team_invalid"):
             s.rollback()
             return render_template(
-                "join.html", rnd=rnd, form=form, then=then, error=exc.code, params=exc.params
+                "join.html", rnd=rnd, form=form, then=then, error=exc.code, params=exc.params,
+                teams=round_teams(s, rnd.id),
             ), status_of(exc)
         raise
-    session["fresh_recovery"] = joined.recovery_code
-    response = redirect(url_for("play.welcome", then=then) if then else url_for("play.welcome"))
-    return set_player_cookie(response, joined.token)
+    # The recovery code waits for a calm moment. Joined from the poster, that is now: nobody
+    # is waiting, so the welcome page shows it. Joined halfway through a claim (a neighbour's
+    # code scanned first), the neighbour is waiting: the claim goes on at once, and the player
+    # page shows the code the next time it opens, once the meeting is done.
+    session["recovery_due"] = True
+    response = redirect(then) if then else redirect(url_for("play.welcome"))
+    set_player_cookie(response, joined.token)
+    return keep_recovery_code(response, joined.recovery_code)
+
+
+def recovery_due(player: Player) -> str | None:
+    """The recovery code to show now, once, if this phone has not been shown it yet."""
+    return kept_recovery_code(player) if session.pop("recovery_due", None) else None
 
 
 @bp.get("/welcome")
@@ -111,8 +130,7 @@ def welcome() -> Any:
     player = current_player()
     if player is None:
         return redirect(url_for("play.home"))
-    # Shown once: it is not stored anywhere readable.
-    code = session.pop("fresh_recovery", None)
+    code = recovery_due(player)
     then = same_site_path(request.args.get("then"))
     if code is None:
         return redirect(then or url_for("play.player_page"))
@@ -132,7 +150,8 @@ def player_page() -> Any:
     points, _met, rank = own_row(rnd, player.id)  # as /me: no rank while the board is hidden
     return render_template("player.html", player=player, rnd=rnd, now=now(),
                            meetings=meetings, ask=awaiting_consent(meetings),
-                           mine={"points": points, "rank": rank})
+                           mine={"points": points, "rank": rank},
+                           recovery_code=recovery_due(player))
 
 
 @bp.get("/me")
@@ -140,7 +159,8 @@ def my_data_page() -> Any:
     player = current_player()
     if player is None:
         return render_template("not_joined.html"), 401
-    return render_template("my_data.html", player=player)
+    return render_template("my_data.html", player=player,
+                           recovery_code=kept_recovery_code(player))
 
 
 @bp.get("/how-to-score")
@@ -165,5 +185,8 @@ def recover_submit() -> Any:
         recovering = new_phone(db_session(), form.recovery_code.data or "")
     except GameError as exc:
         return render_template("recover.html", form=form, error=exc.code), status_of(exc)
-    _player, token = commit(recovering)
-    return set_player_cookie(redirect(url_for("play.player_page")), token)
+    player, token = commit(recovering)
+    response = set_player_cookie(redirect(url_for("play.player_page")), token)
+    # The typed code still works (only the old phone is signed out): "my data" shows it here too.
+    code = recovery_code_of(player, form.recovery_code.data)
+    return keep_recovery_code(response, code) if code is not None else response

@@ -1,10 +1,18 @@
-/* The meeting's photo: preview, then an upload with progress. Retries (a busy server, a dropped
-   connection) send the same attempt with the same key, so it never counts twice.
-   Needs kk.js, position.js, consent.js and the vendored browser-image-compression. */
+/* The meeting's photo: preview, then an upload with progress through the phone's photo queue
+   (photo_queue.js): retries (a busy server, a dropped connection, a reload) send the same attempt
+   with the same key, so it never counts twice.
+   Needs kk.js, position.js, consent.js, photo_queue.js and the vendored browser-image-compression. */
 (function () {
   "use strict";
   var form = document.getElementById("photo-form");
-  if (!form) return;
+  if (!form) {
+    // The server has this meeting's photo, or the meeting closed: nothing of it waits any more.
+    var meeting = document.getElementById("meeting");
+    if (meeting && window.photoQueue) {
+      photoQueue.forMeeting(meeting.getAttribute("data-meeting-id")).then(function (e) { if (e) photoQueue.drop(e.key); });
+    }
+    return;
+  }
   kk.watchPosition();
 
   // Photos go out at most 2048 px on the long side, with their EXIF (GPS, time; the pixels are
@@ -25,7 +33,8 @@
   var sendButton = document.getElementById("photo-send"), progress = document.getElementById("photo-progress");
   var photoError = document.getElementById("photo-error"), photoDone = document.getElementById("photo-done");
   var photoStatus = document.getElementById("photo-status");
-  var attemptKey = null, tries = 0, busyTries = 0, prepared = null;
+  var meetingId = form.getAttribute("data-meeting-id");
+  var attemptKey = null, prepared = null, waiting = null;  // waiting: the queued entry shown here
   function msg(name) { return form.getAttribute("data-msg-" + name); }
   function newKey() {
     return (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2);
@@ -49,48 +58,63 @@
     if (photo.status === "accepted" && kk.askConsent) kk.askConsent(photo.id, photo.display_url);
   }
 
-  function send() {
-    if (!input.files || !input.files[0]) return;
-    sendButton.disabled = true; photoError.hidden = true;
-    progress.hidden = false; progress.value = 0;
-    photoStatus.textContent = msg("sending"); photoStatus.hidden = false;
-    var chosen = input.files[0];
-    Promise.all([kk.currentPosition(3000), prepared || shrink(chosen)]).then(function (ready) {
-      var pos = ready[0], photo = ready[1];
-      var data = new FormData();
-      data.append("photo", photo, chosen.name || "photo.jpg");
-      if (pos) { data.append("lat", pos.lat); data.append("lon", pos.lon); data.append("accuracy", pos.accuracy); }
-      var xhr = new XMLHttpRequest();
-      xhr.open("POST", form.getAttribute("data-upload-url"));
-      xhr.setRequestHeader("X-CSRFToken", kk.csrf);
-      xhr.setRequestHeader("Idempotency-Key", attemptKey);
-      xhr.setRequestHeader("Accept", "application/json");
-      xhr.upload.onprogress = function (e) { if (e.lengthComputable) progress.value = Math.round(100 * e.loaded / e.total); };
-      xhr.onload = function () {
-        var body = {};
-        try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
-        if (kk.isBusy(xhr.status, body) && busyTries < 8) {
-          // Busy: the same attempt again by itself, after the wait the server asked for.
-          busyTries += 1;
-          var busy = document.getElementById("busy");
-          photoStatus.textContent = (busy && busy.textContent) || msg("sending");
-          setTimeout(send, kk.retryDelay(xhr.getResponseHeader("Retry-After"), busyTries - 1));
-          return;
-        }
-        busyTries = 0;
-        sendButton.disabled = false; photoStatus.hidden = true; progress.hidden = true;
-        if (xhr.status === 201) accepted(body.photo);
-        else kk.showError(photoError, { status: xhr.status, body: body });
-      };
-      xhr.onerror = function () {
-        // A bad connection: try again quietly with the same key, then let the person decide.
-        tries += 1;
-        if (tries < 3) { setTimeout(send, 1500 * tries); return; }
-        tries = 0; sendButton.disabled = false; progress.hidden = true; photoStatus.hidden = true;
-        kk.showError(photoError, { body: { error: { code: "offline", message: msg("offline") } } });
-      };
-      xhr.send(data);
+  // What the queue is doing, in words and in the progress bar; data-queue is for tests.
+  var percent = 0;
+  function showState(state) {
+    form.setAttribute("data-queue", state);
+    var busy = document.getElementById("busy");
+    var text = state === "waiting" ? msg("waiting") : state === "busy" ? ((busy && busy.textContent) || msg("sending")) : msg("sending");
+    photoStatus.textContent = state === "sending" ? text + " " + percent + "%" : text;
+    photoStatus.hidden = false;
+    progress.hidden = state !== "sending";
+  }
+  function showProgress(value) {
+    percent = value; progress.value = value;
+    if (form.getAttribute("data-queue") === "sending") photoStatus.textContent = msg("sending") + " " + value + "%";
+  }
+
+  // The photo goes into the queue first, then out: a cut connection or a reload keeps it.
+  var chooser = form.querySelector('label[for="photo-input"]');
+  function deliver(entry) {
+    // While a photo waits, it is the meeting's photo: no other to choose or send meanwhile.
+    waiting = entry;
+    chooser.hidden = true; sendButton.hidden = true; photoError.hidden = true;
+    return photoQueue.save(entry).then(function () {
+      return photoQueue.deliver(entry, { state: showState, progress: showProgress });
+    }).then(function (res) {
+      form.removeAttribute("data-queue");
+      waiting = null;
+      sendButton.disabled = false; photoStatus.hidden = true; progress.hidden = true;
+      if (res.status === 201 || res.status === 200) { accepted(res.body.photo); return; }
+      chooser.hidden = false;  // a refused photo: send it again (say, with location on) or another
+      sendButton.hidden = !(input.files && input.files[0]);
+      kk.showError(photoError, { status: res.status, body: res.body });
     });
   }
-  form.addEventListener("submit", function (e) { e.preventDefault(); send(); });
+
+  function send() {
+    if (!input.files || !input.files[0]) return;
+    var chosen = input.files[0];
+    sendButton.disabled = true; photoError.hidden = true;
+    percent = 0; showState("sending");
+    Promise.all([kk.currentPosition(3000), prepared || shrink(chosen)]).then(function (ready) {
+      var pos = ready[0];
+      deliver({
+        key: attemptKey, meetingId: meetingId, url: form.getAttribute("data-upload-url"),
+        blob: ready[1], name: chosen.name || "photo.jpg", savedAt: Date.now(),
+        lat: pos ? pos.lat : null, lon: pos ? pos.lon : null, accuracy: pos ? pos.accuracy : null
+      });
+    });
+  }
+  form.addEventListener("submit", function (e) { e.preventDefault(); if (!waiting) send(); });
+
+  // A photo from before a reload (or a closed tab) that has not been answered yet: show it and
+  // carry on sending it, with its own key.
+  photoQueue.forMeeting(meetingId).then(function (entry) {
+    if (!entry || waiting) return;
+    attemptKey = entry.key;
+    preview.src = URL.createObjectURL(entry.blob);
+    preview.hidden = false;
+    deliver(entry);
+  });
 })();
