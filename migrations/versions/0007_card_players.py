@@ -1,7 +1,7 @@
 """card players: residents without a smartphone play with a printed card of codes
 
 Revision ID: 0007_card
-Revises: 0006c
+Revises: 0007_words
 Create Date: 2026-11-29 18:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0007_card'
-down_revision = '0006c'
+down_revision = '0007_words'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """one spelling per team: players get their neighbourhood's first spelling of their team
 
 Revision ID: 0007_offline
-Revises: 0006c
+Revises: 0007_card
 Create Date: 2026-11-29 19:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from koppelkiek.game.teams import team_key
 
 revision = '0007_offline'
-down_revision = '0006c'
+down_revision = '0007_card'
 branch_labels = None
 depends_on = None
 
