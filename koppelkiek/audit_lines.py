@@ -171,8 +171,11 @@ def readable(session: Session, organiser: Organiser, entries: list[AuditEntry],
     lines = []
     for entry, detail in zip(entries, details, strict=True):
         local = entry.at.astimezone(_zone(zones.get(entry.neighbourhood_id, fallback)))
+        # "via" is already the "who" column; a new round's name is already its "round".
+        shown = {k: v for k, v in detail.items() if k != "via"
+                 and not (k == "name" and entry.action == "round_create")}
         parts = [f"{FIELDS.get(key, key)}: {_value(key, value, names, rule_labels)}" if key
-                 else _plain(value) for key, value in detail.items()]
+                 else _plain(value) for key, value in shown.items()]
         lines.append(AuditLine(
             action=entry.action, label=action_label(entry.action), at=entry.at,
             when=f"{local:%Y-%m-%d %H:%M:%S} {local.tzname()}",
