@@ -192,7 +192,8 @@ def small_targets(page: Any) -> list[str]:
 
 def text_size(cdp: Any, percent: int) -> None:
     """What a phone's text-size setting does: the default font size (16 px at 100%) scales.
-    The setting lasts as long as the page's CDP session `cdp`."""
+    It holds for the page of the CDP session `cdp`; a screenshot undoes it until the page
+    navigates again, so screenshots are taken after measuring."""
     cdp.send("Page.setFontSizes", {"fontSizes": {"standard": 16 * percent // 100,
                                                  "fixed": 13 * percent // 100}})
 
