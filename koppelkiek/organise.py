@@ -25,12 +25,13 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from koppelkiek import limits
+from koppelkiek.audit_lines import readable
 from koppelkiek.db import session as db_session
 from koppelkiek.errors import Refusal, status_of
 from koppelkiek.extensions import limiter
 from koppelkiek.game.audit import audit_log
 from koppelkiek.game.errors import GameError
-from koppelkiek.game.models import Neighbourhood, Organiser, Participation, Round
+from koppelkiek.game.models import Neighbourhood, Participation, Round
 from koppelkiek.game.neighbourhoods import outline_svg
 from koppelkiek.game.organisers import authenticate, sign_out_everywhere
 from koppelkiek.game.organising import (
@@ -158,9 +159,8 @@ def dashboard() -> Any:
             Round.starts_at.desc())))
         for h in hoods
     }
-    return render_template(
-        "organise/dashboard.html", hoods=hoods, rounds=rounds, log=audit_log(s, organiser, 20)
-    )
+    log = readable(s, organiser, audit_log(s, organiser, 20), RULE_LABELS)
+    return render_template("organise/dashboard.html", hoods=hoods, rounds=rounds, log=log)
 
 
 @bp.get("/audit")
@@ -168,7 +168,9 @@ def dashboard() -> Any:
 def audit_page() -> Any:
     organiser = current_organiser()
     assert organiser is not None
-    return render_template("organise/audit.html", log=audit_log(db_session(), organiser, 500))
+    s = db_session()
+    log = readable(s, organiser, audit_log(s, organiser, 500), RULE_LABELS)
+    return render_template("organise/audit.html", log=log)
 
 
 @bp.get("/neighbourhoods/new")
@@ -378,11 +380,6 @@ STATE_LABELS = {
 }
 
 
-def _organiser_email(organiser_id: int | None) -> str:
-    organiser = db_session().get(Organiser, organiser_id) if organiser_id else None
-    return organiser.email if organiser else "cli"
-
-
 @bp.app_context_processor
 def console_helpers() -> dict[str, Any]:
     return {
@@ -390,6 +387,5 @@ def console_helpers() -> dict[str, Any]:
         "rule_default": lambda c: Round.__table__.c[c].default.arg,
         "allowed_from": lambda action: TRANSITIONS[action][0],
         "state_label": lambda state: str(STATE_LABELS.get(state, state)),
-        "organiser_email": _organiser_email,
         "round_word_fields": _word_fields,
     }
