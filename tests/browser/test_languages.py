@@ -27,7 +27,7 @@ LAYOUT = """(selector) => {
     return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== "hidden";
   });
   const name = e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") +
-    (e.className && typeof e.className === "string" ? "." + e.className.trim().split(/\\s+/).join(".") : "");
+    (typeof e.className === "string" && e.className ? "." + e.className.trim() : "");
   const outside = shown.filter(e => {
     const r = e.getBoundingClientRect();
     return r.left < -0.5 || r.right > width + 0.5;

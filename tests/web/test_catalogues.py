@@ -44,7 +44,7 @@ def placeholders(text: str) -> set[str]:
 def test_every_language_has_a_catalogue_and_its_own_name() -> None:
     folders = {p.parent.parent.name for p in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")}
     assert folders == set(LANGUAGES)
-    assert set(NAMES) == set(LANGUAGES) and RIGHT_TO_LEFT <= set(LANGUAGES)
+    assert set(NAMES) == set(LANGUAGES) and set(LANGUAGES) >= RIGHT_TO_LEFT
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
