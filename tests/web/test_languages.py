@@ -129,3 +129,15 @@ def test_codes_and_numbers_stay_left_to_right_on_arabic_pages(world: World) -> N
     text = screen.get_data(as_text=True)
     assert html_tag(text) == '<html lang="ar" dir="rtl">'
     assert f'<p class="code" dir="ltr">{world.join_code}</p>' in text
+
+
+def test_the_console_and_the_poster_carry_their_language_and_direction(world: World) -> None:
+    org = world.organiser_client()
+    console = org.get("/organise/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert html_tag(console) == '<html lang="ar" dir="rtl">'
+    assert "لوحة التحكم" in console  # "Console"
+    assert 'lang="pl"' in html_tag(
+        org.get("/organise/", headers={"Accept-Language": "pl"}).get_data(as_text=True))
+    poster = org.get(f"/organise/rounds/{world.round_id}/poster",
+                     headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert html_tag(poster) == '<html lang="nl" dir="ltr">'  # the poster is in Dutch for now
