@@ -3,8 +3,5 @@
   "use strict";
   var picker = document.getElementById("lang-picker");
   if (!picker) return;
-  var form = picker.form;
-  var go = form.querySelector(".lang-go");
-  if (go) go.hidden = true;
-  picker.addEventListener("change", function () { form.submit(); });
+  picker.addEventListener("change", function () { picker.form.submit(); });
 })();

@@ -40,6 +40,8 @@ def test_accept_language_picks_the_language_before_any_choice(world: World, lang
     assert JOIN_HEADING[lang] in text
     direction = "rtl" if lang == "ar" else "ltr"
     assert html_tag(text) == f'<html lang="{lang}" dir="{direction}">'
+    # Without JavaScript the picker has its own button; with it, choosing is enough.
+    assert '<noscript><button type="submit" class="lang-go">' in text
     # The picker names every language in its own words, with this one chosen.
     for code, name in NAMES.items():
         selected = " selected" if code == lang else ""
