@@ -71,7 +71,7 @@ lint: install
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o koppelkiek/translations/messages.pot --no-location --omit-header .
 	$(BIN)/pybabel update -i koppelkiek/translations/messages.pot -d koppelkiek/translations --no-fuzzy-matching --omit-header
-	$(BIN)/pybabel compile -d koppelkiek/translations
+	$(BIN)/pybabel compile -f -d koppelkiek/translations
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR_DIR) build dist *.egg-info

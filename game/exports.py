@@ -220,6 +220,7 @@ class AlbumWords:
     """The album's words, translated by the caller; the caption fills in %(a)s, %(b)s, %(time)s."""
 
     lang: str = "en"
+    direction: str = "ltr"  # "rtl" for Arabic
     date: str = ""  # the round's date as the reader writes it; ISO when empty
     intro: str = ("Neighbours who met during this round. Every photo is here with the "
                   "permission of both people in it.")
@@ -247,7 +248,7 @@ def _index_html(rnd: Round, words: AlbumWords, figures: list[tuple[str, str, int
     date = words.date or rnd.starts_at.astimezone(_tz(rnd)).date().isoformat()
     parts = [
         "<!doctype html>",
-        f'<html lang="{e(words.lang)}">',
+        f'<html lang="{e(words.lang)}" dir="{e(words.direction)}">',
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',

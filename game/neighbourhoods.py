@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from koppelkiek.game.errors import Code, GameError
 from koppelkiek.game.models import Neighbourhood, Organiser
+from koppelkiek.game.values import LANGUAGES
 
 MIN_AREA_M2 = 2_000.0  # a couple of gardens
 MAX_AREA_M2 = 200_000_000.0  # 200 km²: bigger than any neighbourhood
@@ -202,7 +203,7 @@ def create_neighbourhood(
         name=name,
         timezone=tz,
         boundary_geojson=json.dumps(geometry.__geo_interface__),
-        default_language=language if language in ("nl", "en") else "nl",
+        default_language=language if language in LANGUAGES else "nl",
         created_at=now,
     )
     if organiser is not None:

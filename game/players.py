@@ -16,7 +16,7 @@ from koppelkiek.game.models import ROW_ID_MAX, Participation, Player, Round, Sta
 from koppelkiek.game.names import clean_name, name_key, skeleton, visible_part
 from koppelkiek.game.rounds import can_join, next_seq
 from koppelkiek.game.teams import canonical_team
-from koppelkiek.game.values import RoundState
+from koppelkiek.game.values import LANGUAGES, RoundState
 
 NAME_MAX = 24
 TEAM_MAX = 40
@@ -106,7 +106,7 @@ def join(
         name_key=name_key(name),
         name_skeleton=skeleton(name),
         team=team_name,
-        language=language if language in ("nl", "en") else None,
+        language=language if language in LANGUAGES else None,
         device_secret_hash=digest(secret),
         recovery_code_hash=recovery_hash,
         banned=False,

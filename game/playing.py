@@ -17,6 +17,7 @@ from koppelkiek.game.outcome import Outcome
 from koppelkiek.game.pairing import Fix, issue_code
 from koppelkiek.game.photos import record_photo, set_consent
 from koppelkiek.game.players import Joined, enter_round, join, recover
+from koppelkiek.game.values import LANGUAGES
 from koppelkiek.uploads import Intake, Position
 
 
@@ -65,6 +66,13 @@ def consent(session: Session, player: Player, photo_id: int, show: bool,
 def forget_me(session: Session, player: Player, now: datetime) -> Outcome[Player]:
     """Delete my data: photos go, the name becomes 'Oud-speler'; partners keep their points."""
     return Outcome(player, tuple(erase(session, player, now)))
+
+
+def speak(player: Player, language: str) -> Outcome[Player]:
+    """The player picks the language of their pages; an unknown one changes nothing."""
+    if language in LANGUAGES:
+        player.language = language
+    return Outcome(player)
 
 
 def new_phone(session: Session, recovery_code: str) -> Outcome[tuple[Player, str]]:

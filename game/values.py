@@ -12,6 +12,7 @@ from koppelkiek.uploads import LocationSource
 
 __all__ = [
     "BrowserOnlyPhotos",
+    "LANGUAGES",
     "ImageKind",
     "LeaderboardMode",
     "LocationSource",
@@ -21,6 +22,10 @@ __all__ = [
     "Side",
     "TimeSource",
 ]
+
+
+# The languages a player or neighbourhood can have, Dutch first (the default).
+LANGUAGES: tuple[str, ...] = ("nl", "en", "tr", "ar", "pl")
 
 
 class RoundState(StrEnum):

@@ -23,7 +23,7 @@ from koppelkiek.identity import (
     organiser_round,
 )
 from koppelkiek.inputs import yes
-from koppelkiek.language import LANGUAGES
+from koppelkiek.language import LANGUAGES, text_direction
 from koppelkiek.outcomes import commit
 
 bp = Blueprint("exports", __name__, url_prefix="/organise")
@@ -61,6 +61,7 @@ def album_words(rnd: Round) -> AlbumWords:
     with force_locale(lang):
         return AlbumWords(
             lang=lang,
+            direction=text_direction(lang),
             date=format_date(local_day, "long"),
             intro=gettext("Neighbours who met during this round. Every photo is here with the "
                           "permission of both people in it."),

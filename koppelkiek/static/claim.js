@@ -11,7 +11,7 @@
       var m = res.body.meeting;
       var minutes = Math.max(1, Math.round((Date.parse(m.photo_due_by) - Date.now()) / 60000));
       met.textContent = page.getAttribute("data-msg-met")
-        .replace("__NAME__", m.partner.display_name).replace("__MIN__", String(minutes));
+        .replace("__NAME__", kk.isolate(m.partner.display_name)).replace("__MIN__", String(minutes));
       met.hidden = false;
       err.hidden = true;
       document.getElementById("claim-done").hidden = false;

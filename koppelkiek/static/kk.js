@@ -118,10 +118,13 @@ var kk = (function () {
   setInterval(tickCountdowns, 1000);
   tickCountdowns();
 
+  // A name inside a sentence keeps its own direction (FSI … PDI), in Arabic pages too.
+  function isolate(text) { return "\u2068" + text + "\u2069"; }
+
   // Points scored: "+12 Chiara & Marco" pops up in the banner for a few seconds.
   function celebrate(banner, scored, ms) {
     if (!banner || !scored || !scored.points || !scored.names) return;
-    banner.textContent = "+" + scored.points + " " + scored.names.join(" & ");
+    banner.textContent = isolate("+" + scored.points) + " " + scored.names.map(isolate).join(" & ");
     banner.hidden = false;
     banner.classList.remove("pop"); void banner.offsetWidth; banner.classList.add("pop");
     clearTimeout(banner.kkTimer);
@@ -169,6 +172,6 @@ var kk = (function () {
   return {
     api: api, isBusy: isBusy, retryDelay: retryDelay, csrf: csrf, withId: withId,
     errorText: errorText, showError: showError, toast: toast, timeLeft: timeLeft,
-    celebrate: celebrate, socket: socket, watchRound: watchRound, fill: fill
+    celebrate: celebrate, socket: socket, watchRound: watchRound, fill: fill, isolate: isolate
   };
 })();

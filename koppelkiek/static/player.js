@@ -74,7 +74,7 @@
     var fresh = document.createDocumentFragment();
     rows.forEach(function (r) {
       var li = document.createElement("li");
-      li.textContent = r.display_name + " · " + r.points;
+      li.textContent = kk.isolate(r.display_name) + " · " + kk.isolate(String(r.points));
       fresh.appendChild(li);
     });
     box.querySelector("ol").replaceChildren(fresh);
@@ -84,7 +84,7 @@
   var socket = kk.socket();
   if (!socket) { refreshMe(); return; }
   socket.on("notice", function (n) {
-    if (n.kind === "meeting") kk.toast(page.getAttribute("data-msg-met").replace("__NAME__", n.partner));
+    if (n.kind === "meeting") kk.toast(page.getAttribute("data-msg-met").replace("__NAME__", kk.isolate(n.partner)));
     else if (n.kind === "consent") kk.askConsentForImage(n.photo_id, n.image);
     else if (n.kind === "points") kk.celebrate(document.getElementById("scored"), n, 5000);
     if (n.kind === "moderation" && n.status === "rejected" && kk.dropConsent) kk.dropConsent(n.photo_id);

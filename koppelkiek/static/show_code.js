@@ -44,7 +44,7 @@
     socket.on("notice", function (n) {
       if (n.kind !== "meeting") return;
       var met = document.getElementById("met");
-      met.textContent = show.getAttribute("data-msg-met").replace("__NAME__", n.partner);
+      met.textContent = show.getAttribute("data-msg-met").replace("__NAME__", kk.isolate(n.partner));
       met.hidden = false;
       var toPhoto = document.getElementById("met-photo");
       toPhoto.href = kk.withId(show.getAttribute("data-meeting-url"), n.meeting_id);
