@@ -53,12 +53,14 @@ def _player_language() -> str | None:
 def select_locale() -> str:
     if not has_request_context():  # the CLI
         return str(current_app.config.get("BABEL_DEFAULT_LOCALE", "nl"))
-    stored = _player_language()
-    if stored is not None:
-        return stored
+    # This phone's own choice first (the picker also stores it on the player), then the
+    # player's choice (a new phone after recovery), then what the browser asks for.
     chosen = request.cookies.get(COOKIE)
     if chosen in LANGUAGES:
         return str(chosen)
+    stored = _player_language()
+    if stored is not None:
+        return stored
     return request.accept_languages.best_match(LANGUAGES, default="nl") or "nl"
 
 

@@ -15,8 +15,8 @@ from flask_babel import lazy_gettext as _l
 
 from koppelkiek.game.models import Neighbourhood, Round, StorySpot
 from koppelkiek.game.spots import excerpt
+from koppelkiek.game.values import LANGUAGES
 from koppelkiek.game.words import TypedWords, Words, all_languages, in_language, screen_languages
-from koppelkiek.language import LANGUAGES
 
 # The big screen's own labels, switched with its languages (templates/screen.html marks them
 # with data-kk-text; screen.js reads the data-msg-* ones from the body).

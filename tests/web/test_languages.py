@@ -130,7 +130,7 @@ def test_codes_and_numbers_stay_left_to_right_on_arabic_pages(world: World) -> N
                                          headers={"Accept-Language": "ar"})
     text = screen.get_data(as_text=True)
     assert html_tag(text) == '<html lang="ar" dir="rtl">'
-    assert f'<p class="code" dir="ltr">{world.join_code}</p>' in text
+    assert f'<p class="code" data-testid="join-code" dir="ltr">{world.join_code}</p>' in text
 
 
 def test_the_console_and_the_poster_carry_their_language_and_direction(world: World) -> None:

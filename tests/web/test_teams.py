@@ -34,7 +34,7 @@ def test_two_spellings_are_one_team_shown_as_the_first(world: World) -> None:
     assert [(t["team"], t["members"]) for t in exported["teams"]] == [
         ("Everstraat", 1), ("Via Roma", 3)]
     # The phone shows its own team as the team is spelled.
-    assert '<p class="team">Via Roma</p>' in omer.get("/play").get_data(as_text=True)
+    assert '<p class="team"><bdi>Via Roma</bdi></p>' in omer.get("/play").get_data(as_text=True)
 
 
 def test_the_join_page_offers_the_rounds_teams(world: World) -> None:
