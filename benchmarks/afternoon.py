@@ -346,7 +346,7 @@ class Afternoon:
             return f
 
         # The phone's upload queue keeps a photo sent away `busy` until the meeting's photo
-        # deadline, as the meeting page does (koppelkiek/static/meeting.js).
+        # deadline, as the meeting page does (koppelkiek/static/photo_queue.js).
         due = datetime.fromisoformat(met["meeting"]["photo_due_by"]).timestamp()
         sent = time.time()
         status, body = await b.call("photo", "POST", f"/api/v1/meetings/{meeting_id}/photo",
