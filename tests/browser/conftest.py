@@ -68,13 +68,14 @@ def browser(playwright_session: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def phone(browser: Any, playwright_session: Any) -> Iterator[Any]:
-    """Open a Pixel 5 context standing at a given spot: `phone(SPOT_A)`. Closed after the test."""
+    """Open a Pixel 5 context standing at a given spot: `phone(SPOT_A)`, speaking `locale` (its
+    Accept-Language), Dutch unless told. Closed after the test."""
     contexts: list[Any] = []
 
-    def open_phone(spot: dict[str, float] = SPOT_A) -> Any:
+    def open_phone(spot: dict[str, float] = SPOT_A, locale: str = "nl-NL") -> Any:
         context = browser.new_context(
             **playwright_session.devices["Pixel 5"], geolocation=spot,
-            permissions=["geolocation"], locale="nl-NL", timezone_id="Europe/Amsterdam",
+            permissions=["geolocation"], locale=locale, timezone_id="Europe/Amsterdam",
         )
         context.set_default_timeout(10_000)
         contexts.append(context)

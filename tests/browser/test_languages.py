@@ -4,7 +4,7 @@ overflowing or overlapping on a phone), and the language picker's choice stays w
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,22 +51,9 @@ LAYOUT = """(selector) => {
 
 
 @pytest.fixture
-def speaker(browser: Any, playwright_session: Any) -> Iterator[Callable[..., Any]]:
+def speaker(phone: Callable[..., Any]) -> Callable[..., Any]:
     """A Pixel 5 whose browser speaks `locale` (so it sends that Accept-Language)."""
-    contexts: list[Any] = []
-
-    def open_phone(locale: str, spot: dict[str, float] = SPOT_A) -> Any:
-        context = browser.new_context(
-            **playwright_session.devices["Pixel 5"], geolocation=spot,
-            permissions=["geolocation"], locale=locale, timezone_id="Europe/Amsterdam",
-        )
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context
-
-    yield open_phone
-    for context in contexts:
-        context.close()
+    return lambda locale, spot=SPOT_A: phone(spot, locale=locale)
 
 
 def join_here(page: Any, name: str) -> str:
