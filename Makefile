@@ -9,7 +9,7 @@ VENDOR_DIR := koppelkiek/static/vendor
 # Browser libraries from npm (package-lock.json), copied in; never committed.
 VENDOR := $(VENDOR_DIR)/socket.io.min.js $(VENDOR_DIR)/browser-image-compression.js \
 	$(VENDOR_DIR)/leaflet.js $(VENDOR_DIR)/leaflet.css $(VENDOR_DIR)/chart.umd.min.js \
-	$(VENDOR_DIR)/idb-keyval.js
+	$(VENDOR_DIR)/idb-keyval.js $(VENDOR_DIR)/d3-force.js
 
 .PHONY: run test install assets init demo lint bench afternoon translations clean
 
@@ -33,6 +33,9 @@ $(VENDOR): node_modules/.package-lock.json
 	cp node_modules/leaflet/dist/images/*.png $(VENDOR_DIR)/images/
 	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR_DIR)/
 	cp node_modules/idb-keyval/dist/umd.js $(VENDOR_DIR)/idb-keyval.js
+	# d3-force's UMD build extends a global d3 with its three dependencies, so they go in one file.
+	cat node_modules/d3-dispatch/dist/d3-dispatch.min.js node_modules/d3-quadtree/dist/d3-quadtree.min.js \
+	  node_modules/d3-timer/dist/d3-timer.min.js node_modules/d3-force/dist/d3-force.min.js > $(VENDOR_DIR)/d3-force.js
 
 install: $(VENV)/.installed assets
 
