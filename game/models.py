@@ -140,7 +140,13 @@ class StorySpot(Base):
     bonus: Mapped[int] = mapped_column(Integer, default=5)
     # The organiser's name and story in other languages: {"en": {"name": ..., "story": ...}}.
     words: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSON)
+    # The resident who told this spot's story (a proposal), and whether they agreed to be named.
+    teller_id: Mapped[int | None] = mapped_column(
+        ForeignKey("players.id", ondelete="SET NULL"), nullable=True
+    )
+    teller_named: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     neighbourhood: Mapped[Neighbourhood] = relationship(back_populates="spots")
+    teller: Mapped[Player | None] = relationship(foreign_keys=[teller_id])
 
 
 class Round(Base):

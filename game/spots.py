@@ -110,6 +110,14 @@ def checked_spot(
     )
 
 
+def teller_of(spot: StorySpot) -> str | None:
+    """The name shown as "verteld door ...": only a teller who agreed to it and is not erased."""
+    teller = spot.teller
+    if teller is None or not spot.teller_named or teller.erased_at is not None:
+        return None
+    return teller.display_name
+
+
 def list_spots(session: Session, hood: Neighbourhood) -> list[StorySpot]:
     return list(session.scalars(
         select(StorySpot).where(StorySpot.neighbourhood_id == hood.id)
