@@ -1,5 +1,8 @@
 """The web of meetings: the neighbours of a round as nodes, the pairs who met as links.
 
+A meeting counts once its photo is accepted, as it does for points: the web grows with the
+same seq as the standings (`photo_scored`), and a photo rejected later takes its link away.
+
 What the afternoon builds, for the big screen and the album. Names belong to a link only when
 the pair has a photo on the public wall (both agreed, moderation allows it); every other link is
 drawn without names. Erased players are not in the web at all.
@@ -15,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from koppelkiek.game.models import Meeting, Participation, Photo, Player
+from koppelkiek.game.values import PhotoStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +80,8 @@ def meeting_web(session: Session, round_id: int) -> MeetingWeb:
     counts: dict[tuple[int, int], int] = {}
     for a_id, b_id in session.execute(
             select(Meeting.player_a_id, Meeting.player_b_id)
-            .where(Meeting.round_id == round_id)).tuples():
+            .join(Photo, Photo.meeting_id == Meeting.id)
+            .where(Meeting.round_id == round_id, Photo.status == PhotoStatus.ACCEPTED)).tuples():
         if a_id in people and b_id in people:
             key = _pair(a_id, b_id)
             counts[key] = counts.get(key, 0) + 1
