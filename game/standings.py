@@ -11,8 +11,8 @@ from threading import Lock
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from koppelkiek.game.errors import GameError
 from koppelkiek.game.events import Event, StandingsChanged
@@ -186,27 +186,39 @@ class OwnStanding:
     rank: int
 
 
+def _own_row() -> Select[tuple[int, int, int]]:
+    """A player's row and the count of players ahead of it in the board's order (points, then
+    who got there first, then who joined first), as one statement."""
+    me, other = aliased(Standing), aliased(Standing)
+    earlier = or_(and_(me.last_scored_at.is_(None), other.last_scored_at.is_not(None)),
+                  other.last_scored_at < me.last_scored_at)  # never scored sorts last
+    same_time = or_(other.last_scored_at == me.last_scored_at,
+                    and_(other.last_scored_at.is_(None), me.last_scored_at.is_(None)))
+    ahead = (select(func.count()).select_from(other).where(
+        other.round_id == me.round_id,
+        or_(other.points > me.points,
+            and_(other.points == me.points,
+                 or_(earlier, and_(same_time, other.joined_order < me.joined_order)))))
+        .scalar_subquery())
+    return select(me.points, me.meetings, ahead).where(
+        me.round_id == bindparam("round_id"), me.player_id == bindparam("player_id"))
+
+
+_OWN_ROW = _own_row()
+
+
 def standing_of(session: Session, round_id: int, player_id: int) -> OwnStanding | None:
     """One player's points, meetings and rank, exact at this moment, without building the board.
 
-    Rank is 1 + the players ahead in the board's order (points, then who got there first, then
-    who joined first): one count over the round's standings, where a whole board is a
-    thousand rows turned into dicts. `/me` asks this on every page load of every phone.
+    Rank is 1 + the players ahead: one statement, a count over the round's standings, where a
+    whole board is a thousand rows turned into dicts. `/me` asks this on every page load of
+    every phone, so it is built once and read as plain columns (no ORM object).
     """
-    mine = session.get(Standing, (round_id, player_id))
-    if mine is None:
+    row = session.execute(_OWN_ROW, {"round_id": round_id, "player_id": player_id}).first()
+    if row is None:
         return None
-    if mine.last_scored_at is None:  # never scored: everyone who has scored is ahead
-        earlier, same_time = Standing.last_scored_at.is_not(None), Standing.last_scored_at.is_(None)
-    else:
-        earlier = Standing.last_scored_at < mine.last_scored_at
-        same_time = Standing.last_scored_at == mine.last_scored_at
-    ahead = session.scalar(select(func.count()).select_from(Standing).where(
-        Standing.round_id == round_id,
-        or_(Standing.points > mine.points,
-            and_(Standing.points == mine.points,
-                 or_(earlier, and_(same_time, Standing.joined_order < mine.joined_order))))))
-    return OwnStanding(mine.points, mine.meetings, 1 + (ahead or 0))
+    points, meetings, ahead = row
+    return OwnStanding(points, meetings, 1 + (ahead or 0))
 
 
 def may_see_round(session: Session, rnd: Round, player: Player | None,

@@ -40,6 +40,7 @@ from koppelkiek.game.wall import wall_photo
 
 SCREEN_EVERY = 0.35  # seconds: screens get at most about three deltas a second
 PHONE_EVERY = 5.0  # seconds: phones get the top of the board at most this often
+YIELD_EVERY = 100  # phones told between two turns of the loop for requests
 RANK_EVERY = 15.0  # seconds: a phone hears that others passed it (rank only) at most this often
 WALL_KINDS = ("photo_wall", "photo_removed")
 # Screen messages kept per watched round for replays: at about three a second, the last 20 s
@@ -338,7 +339,9 @@ class Feed:
         waiting = False  # a phone whose rank moved but who heard of it too recently
         with self._lock:
             phones = list(watched.phones.items())
-        for sid, phone in phones:
+        for done, (sid, phone) in enumerate(phones, 1):
+            if done % YIELD_EVERY == 0:
+                self._socketio.sleep(0)  # a thousand phones are not one turn of the loop
             mine = mine_of(rnd, full, phone.player_id)
             if mine == phone.mine and not final:
                 continue
