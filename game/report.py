@@ -63,7 +63,6 @@ class Street:
     players: int
     meetings: int  # meetings one of its players was in (one within the street counts once)
     across: int  # of those, with a player of another street (or of "other streets")
-    folded: int = 0  # for "other streets": how many streets it holds
 
     def as_json(self) -> dict[str, Any]:
         return {"street": self.name, "other_streets": self.name is None,
@@ -191,12 +190,8 @@ def _streets(teams: dict[int, str | None], links: tuple[Link, ...]
         if i != j:
             matrix[j][i] += link.meetings
     players = Counter(places.values())
-    folded = len({team_key(t) for pid, t in teams.items()
-                  if t and names[places[pid]] is None})
-    streets = tuple(
-        Street(name, players[i], sum(matrix[i]), sum(matrix[i]) - matrix[i][i],
-               folded if name is None else 0)
-        for i, name in enumerate(names))
+    streets = tuple(Street(name, players[i], sum(matrix[i]), sum(matrix[i]) - matrix[i][i])
+                    for i, name in enumerate(names))
     return streets, tuple(tuple(row) for row in matrix)
 
 

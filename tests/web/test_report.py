@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -39,8 +40,9 @@ from koppelkiek.game.photos import record_photo
 from koppelkiek.game.players import enter_round, join
 from koppelkiek.game.report import SMALL_STREET, street_groups
 from koppelkiek.game.rounds import RoundSpec, change_state, create_round
+from koppelkiek.report import shade
 from koppelkiek.uploads import Position
-from tests.helpers import HOOGRAVEN, Clock, World, csrf_from, fake_intake
+from tests.helpers import HOOGRAVEN, ROOT, Clock, World, csrf_from, fake_intake
 
 INSIDE = Position(52.0790, 5.1300, 10.0)
 STREETS = {"M": "Marijkeweg", "E": "Everstraat", "K": "Kerkstraat", "H": "Hofje",
@@ -352,3 +354,32 @@ def test_small_streets_fold_into_other_streets(sizes: dict[str | None, int],
     names, places = street_groups(teams)
     assert names == shown
     assert sorted(places) == sorted(teams)
+
+
+def _luminance(colour: str) -> float:
+    def channel(v: float) -> float:
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+    r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def test_every_shade_keeps_its_number_readable() -> None:
+    """The numbers in the heat table pass WCAG AA (4.5:1) on every shade the page can draw,
+    with the colours report.css mixes (color-mix in sRGB) and the text colours it uses."""
+    css = (ROOT / "koppelkiek" / "static" / "report.css").read_text()
+    dark, light = re.search(r"color-mix\(in srgb, (#\w{6}) calc\(var\(--heat, 0\) \* 100%\), "
+                            r"(#\w{6})\)", css).groups()  # type: ignore[union-attr]
+    assert ".heat td.dark { color: #fff" in css and "--ink: #1b1b1b" in (
+        ROOT / "koppelkiek" / "static" / "style.css").read_text()
+    worst = 99.0
+    for top in range(1, 30):
+        for n in range(top + 1):
+            h = shade(n, top)
+            mixed = "#" + "".join(
+                f"{round(h * int(dark[i:i + 2], 16) + (1 - h) * int(light[i:i + 2], 16)):02x}"
+                for i in (1, 3, 5))
+            text = "#ffffff" if h >= 0.8 else "#1b1b1b"
+            high, low = sorted((_luminance(mixed), _luminance(text)), reverse=True)
+            worst = min(worst, (high + 0.05) / (low + 0.05))
+    assert worst >= 4.5, worst
+    assert shade(0, 5) == 0 and shade(5, 5) == 1 and shade(1, 5) < shade(2, 5) < shade(3, 5)
