@@ -44,6 +44,7 @@ ACTIONS = {
     "spot_import": _l("Story spots imported"),
     "spot_delete": _l("Story spot deleted"),
     "export": _l("Results downloaded"),
+    "report": _l("Neighbourhood report downloaded"),
 }
 FIELDS = {
     "round": _l("Round"),
