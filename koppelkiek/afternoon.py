@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, render_template
-from flask_babel import format_date, gettext, ngettext
+from flask_babel import format_date, gettext
 
 from koppelkiek.afternoon_card import CardWords, card_png
 from koppelkiek.db import session as db_session
@@ -65,8 +65,7 @@ def afternoon_card() -> Any:
         player=player.display_name,
         figures=((gettext("Points"), str(points)),
                  (gettext("Rank"), str(rank) if rank is not None else "\u2013"),
-                 (ngettext("neighbour met", "neighbours met", afternoon.neighbours),
-                  str(afternoon.neighbours))),
+                 (gettext("Neighbours met"), str(afternoon.neighbours))),
         footer=f"{rnd.neighbourhood.name} · {format_date(day, 'long')}",
     )
     response = Response(card_png(words), mimetype="image/png")

@@ -242,8 +242,8 @@ def test_the_card_is_a_png_of_my_own_figures_without_metadata(
     (words,) = drawn
     points = game.players["Ömer"].get("/api/v1/me").get_json()
     figures = dict(words.figures)
-    assert figures["Punten"] == str(points["points"]) and figures["Plek"] == str(points["rank"])
-    assert figures["buren ontmoet"] == "3"
+    assert figures["Punten"] == str(points["points"]) and figures["Plaats"] == str(points["rank"])
+    assert figures["Buren ontmoet"] == "3"
     assert words.player == "Ömer" and words.round_name == "Zomerronde"
     everything = " ".join([words.title, words.round_name, words.player, words.footer,
                            *[part for pair in words.figures for part in pair]])
