@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, render_template
-from flask_babel import format_date, gettext
+from flask_babel import format_date, get_locale, gettext
 
 from koppelkiek.afternoon_card import CardWords, card_png
 from koppelkiek.db import session as db_session
@@ -15,6 +15,7 @@ from koppelkiek.game.afternoon import Afternoon, my_afternoon
 from koppelkiek.game.models import Player, Round
 from koppelkiek.game.players import current_round
 from koppelkiek.identity import current_player
+from koppelkiek.language import text_direction
 from koppelkiek.realtime import own_row
 from koppelkiek.words import round_name
 
@@ -67,6 +68,7 @@ def afternoon_card() -> Any:
                  (gettext("Rank"), str(rank) if rank is not None else "\u2013"),
                  (gettext("Neighbours met"), str(afternoon.neighbours))),
         footer=f"{rnd.neighbourhood.name} · {format_date(day, 'long')}",
+        right_to_left=text_direction(str(get_locale())) == "rtl",
     )
     response = Response(card_png(words), mimetype="image/png")
     response.headers["Content-Disposition"] = 'inline; filename="koppelkiek-afternoon.png"'

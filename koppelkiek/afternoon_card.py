@@ -29,6 +29,7 @@ class CardWords:
     player: str
     figures: tuple[tuple[str, str], ...]  # (label, value): points, rank, neighbours met
     footer: str
+    right_to_left: bool = False  # Arabic: the first figure stands on the right
 
 
 def _font(name: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -70,7 +71,8 @@ def card_png(words: CardWords) -> bytes:
     y = _centred(draw, y + 10, words.player, BOLD, 56, INK)
     column = (SIZE[0] - 2 * MARGIN) // max(len(words.figures), 1)
     top = max(y + 40, 560)
-    for i, (label, value) in enumerate(words.figures):
+    figures = words.figures[::-1] if words.right_to_left else words.figures
+    for i, (label, value) in enumerate(figures):
         x = MARGIN + column * i + column // 2
         draw.rounded_rectangle((x - column // 2 + 12, top, x + column // 2 - 12, top + 300),
                                radius=28, fill="#ffffff", outline="#f0c9a8", width=3)

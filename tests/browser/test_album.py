@@ -8,19 +8,23 @@ from __future__ import annotations
 import io
 import unicodedata
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from PIL import Image
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.browser.phones import AREZZO_A, AREZZO_B, arezzo_round, camera_photo_now
+from tests.browser.test_accessibility import axe_problems
 from tests.browser.test_console import log_in
 from tests.live_server import Server
 
 pytestmark = pytest.mark.browser
+EMAIL = "album@koppelkiek.test"
 
 POS_A = {"lat": AREZZO_A["latitude"], "lon": AREZZO_A["longitude"], "accuracy": 10}
 POS_B = {"lat": AREZZO_B["latitude"], "lon": AREZZO_B["longitude"], "accuracy": 10}
@@ -41,11 +45,12 @@ def story(n: int) -> str:
 
 
 def joined(http: requests.Session, server: Server, join_code: str, name: str,
-           team: str | None) -> dict[str, str]:
+           team: str | None) -> str:
+    """Joins through the API; the token (a bearer token, or the phone's cookie)."""
     res = http.post(f"{server.url}/api/v1/join",
                     json={"join_code": join_code, "display_name": name, "team": team})
     assert res.status_code == 201, res.text
-    return {"Authorization": f"Bearer {res.json()['token']}"}
+    return str(res.json()["token"])
 
 
 def photo(http: requests.Session, server: Server, a: dict[str, str], b: dict[str, str],
@@ -81,26 +86,42 @@ def add_story(console: Any, server: Server, slug: str, n: int) -> None:
     assert res.ok, res.text()
 
 
-def test_the_album_prints_on_a4_with_nothing_cut_off_and_only_consented_photos(
-    server: Server, desktop: Any, tmp_path: Path, screenshots: Path,
-) -> None:
-    email = "album@koppelkiek.test"
-    rnd = arezzo_round(server, "Albumwijk", tmp_path, organiser=email)
+@dataclass
+class Played:
+    rnd: dict[str, Any]
+    tokens: dict[str, str]
+    wall: list[dict[str, Any]]  # both said yes, in the order taken
+    only_one: dict[str, Any]  # Marco yes, Giulia no
+    taken_back: dict[str, Any]  # both yes, then Giulia no
+
+
+@pytest.fixture(scope="module")
+def played(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Played:
+    """A known round: five neighbours, six photos on the wall and two that are not."""
+    folder = tmp_path_factory.mktemp("album")
+    rnd = arezzo_round(server, "Albumwijk", folder, organiser=EMAIL)
     http = requests.Session()
-    people = {name: joined(http, server, rnd["join_code"], name, team)
+    tokens = {name: joined(http, server, rnd["join_code"], name, team)
               for name, team in PEOPLE.items()}
-    wall = [photo(http, server, people[a], people[b], f, tmp_path, (True, True))
+    people = {name: {"Authorization": f"Bearer {token}"} for name, token in tokens.items()}
+    wall = [photo(http, server, people[a], people[b], f, folder, (True, True))
             for a, b, f in WALL]
     only_one = photo(http, server, people["Marco"], people["Giulia"], "DSCN0038.jpg",
-                     tmp_path, (True, False))
+                     folder, (True, False))
     taken_back = photo(http, server, people["Sofia"], people["Giulia"], "DSCN0040.jpg",
-                       tmp_path, (True, True))
+                       folder, (True, True))
     res = http.post(f"{server.url}/api/v1/photos/{taken_back['id']}/consent",
                     json={"show": False}, headers=people["Giulia"])
     assert res.status_code == 200, res.text
+    return Played(rnd, tokens, wall, only_one, taken_back)
 
+
+def test_the_album_prints_on_a4_with_nothing_cut_off_and_only_consented_photos(
+    server: Server, played: Played, desktop: Any, screenshots: Path,
+) -> None:
+    rnd, wall = played.rnd, played.wall
     console = desktop.new_page()
-    log_in(console, server, email)
+    log_in(console, server, EMAIL)
     for n in range(1, 5):
         add_story(console, server, rnd["slug"], n)
     console.goto(f"{server.url}/organise/rounds/{rnd['id']}")
@@ -113,7 +134,8 @@ def test_the_album_prints_on_a4_with_nothing_cut_off_and_only_consented_photos(
         "imgs => imgs.map(i => new URL(i.src).pathname)")
     assert shown == [p["display_url"] for p in wall]
     html = album.content()
-    assert only_one["display_url"] not in html and taken_back["display_url"] not in html
+    assert played.only_one["display_url"] not in html
+    assert played.taken_back["display_url"] not in html
     # The web names only pairs with a photo on the wall; all five are in some such pair.
     expect(album.locator("[data-testid=album-web-drawing] circle")).to_have_count(5)
     album.screenshot(path=str(screenshots / "album-screen.png"))
@@ -148,4 +170,35 @@ def test_the_album_prints_on_a4_with_nothing_cut_off_and_only_consented_photos(
         f"els => els.filter(e => e.getBoundingClientRect().right > {A4_CONTENT_PX[0]} + 0.5)"
         ".length")
     assert wide == 0
-    album.screenshot(path=str(screenshots / "album-print.png"), full_page=True)
+    album.get_by_test_id("album-web").screenshot(path=str(screenshots / "album-web.png"))
+    assert axe_problems(album) == []
+
+
+def test_my_afternoon_on_a_phone_and_its_card_saved_with_a_plain_link(
+    server: Server, played: Played, phone: Any, screenshots: Path,
+) -> None:
+    context = phone(AREZZO_A)
+    # Giulia's phone: the cookie her join set (the API handed her the same token).
+    context.add_cookies([{"name": "kk_player", "value": played.tokens["Giulia"],
+                          "url": server.url}])
+    page = context.new_page()
+    page.goto(f"{server.url}/play")
+    page.get_by_test_id("afternoon-link").click()
+    expect(page).to_have_url(f"{server.url}/play/afternoon")
+    # Luca and Chiara share a photo on the wall with her; with Marco she said no, with Sofia
+    # she took her yes back: they are "a neighbour".
+    expect(page.get_by_test_id("met")).to_have_text(["Luca", "Chiara", "een buur", "een buur"])
+    expect(page.get_by_test_id("afternoon-neighbours")).to_have_text("4")
+    expect(page.get_by_test_id("afternoon-photos").locator("img")).to_have_count(4)
+    page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    text = page.locator("main").inner_text()
+    assert "Marco" not in text and "Sofia" not in text
+    assert axe_problems(page) == []
+    page.screenshot(path=str(screenshots / "afternoon-phone.png"), full_page=True)
+    with page.expect_download() as download:
+        page.get_by_test_id("card-download").click()
+    card = Path(download.value.path()).read_bytes()
+    assert card.startswith(b"\x89PNG\r\n\x1a\n")
+    with Image.open(io.BytesIO(card)) as image:
+        assert image.size == (1080, 1080) and not image.info
+    assert download.value.suggested_filename == "koppelkiek-afternoon.png"
