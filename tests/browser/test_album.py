@@ -138,7 +138,6 @@ def test_the_album_prints_on_a4_with_nothing_cut_off_and_only_consented_photos(
     assert played.taken_back["display_url"] not in html
     # The web names only pairs with a photo on the wall; all five are in some such pair.
     expect(album.locator("[data-testid=album-web-drawing] circle")).to_have_count(5)
-    album.screenshot(path=str(screenshots / "album-screen.png"))
 
     pdf = PdfReader(io.BytesIO(album.pdf(format="A4")))
     # Cover, web, two pages of photos (4 + 2), two pages of stories (2 + 2).
@@ -194,7 +193,7 @@ def test_my_afternoon_on_a_phone_and_its_card_saved_with_a_plain_link(
     text = page.locator("main").inner_text()
     assert "Marco" not in text and "Sofia" not in text
     assert axe_problems(page) == []
-    page.screenshot(path=str(screenshots / "afternoon-phone.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "afternoon-phone.png"))
     with page.expect_download() as download:
         page.get_by_test_id("card-download").click()
     card = Path(download.value.path()).read_bytes()

@@ -249,3 +249,21 @@ def test_the_card_is_a_png_of_my_own_figures_without_metadata(
                            *[part for pair in words.figures for part in pair]])
     for other in ("Fatma", "Jan", "Ria"):
         assert other not in everything
+
+
+def test_no_rank_on_the_page_or_the_card_while_the_board_is_hidden(
+        app: Flask, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    world = arezzo_world(app, clock, leaderboard="hidden")
+    clock.now = ROME_AFTERNOON.replace(minute=27)
+    fatma, _ = world.join("Fatma")
+    omer, _ = world.join("Ömer")
+    scored_photo(world, fatma, omer, "DSCN0010.jpg")
+    html = fatma.get("/play/afternoon").get_data(as_text=True)
+    assert re.search(r'data-testid="afternoon-rank" dir="ltr">–<', html)
+    assert re.search(r'data-testid="afternoon-points" dir="ltr">[1-9]\d*<', html)
+    drawn: list[CardWords] = []
+    real = afternoon_view.card_png
+    monkeypatch.setattr(afternoon_view, "card_png",
+                        lambda words: drawn.append(words) or real(words))
+    assert fatma.get("/play/afternoon/card.png").status_code == 200
+    assert dict(drawn[0].figures)["Plaats"] == "–"
