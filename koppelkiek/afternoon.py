@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, render_template
 from flask_babel import format_date, get_locale, gettext
 
+from koppelkiek import limits
 from koppelkiek.afternoon_card import CardWords, card_png
 from koppelkiek.db import session as db_session
+from koppelkiek.extensions import limiter
 from koppelkiek.game.afternoon import Afternoon, my_afternoon
 from koppelkiek.game.models import Player, Round
 from koppelkiek.game.players import current_round
@@ -52,6 +54,7 @@ def afternoon_page() -> Any:
 
 
 @bp.get("/afternoon/card.png")
+@limiter.limit(limits.AFTERNOON_CARDS_PER_PLAYER, key_func=limits.by_player)
 def afternoon_card() -> Any:
     found = _mine()
     if found is None:

@@ -57,7 +57,8 @@ def drawing(web: MeetingWeb) -> Drawing:
     """The neighbours on a circle, street by street, and each pair who met as a curve through
     the middle: a web that reads the same on paper whatever its size."""
     streets = sorted({n.team for n in web.neighbours if n.team is not None})
-    colour = {team: PALETTE[i % len(PALETTE)] for i, team in enumerate(streets)}
+    colour: dict[str | None, str] = {team: PALETTE[i % len(PALETTE)]
+                                     for i, team in enumerate(streets)}
     ordered = sorted(web.neighbours, key=lambda n: (n.team is None, n.team or "", n.id))
     names: dict[int, str] = {}
     for link in web.links:
@@ -71,8 +72,8 @@ def drawing(web: MeetingWeb) -> Drawing:
         x, y = middle + ring * math.cos(angle), middle + ring * math.sin(angle)
         at[n.id] = (x, y)
         label = names.get(n.id) if len(ordered) <= LABELS_UP_TO else None
-        dots.append(Dot(round(x, 1), round(y, 1), colour.get(n.team, NO_STREET) if n.team
-                        else NO_STREET, label, "start" if math.cos(angle) >= -1e-9 else "end"))
+        dots.append(Dot(round(x, 1), round(y, 1), colour.get(n.team, NO_STREET), label,
+                        "start" if math.cos(angle) >= -1e-9 else "end"))
     lines = []
     for link in web.links:
         (x1, y1), (x2, y2) = at[link.a], at[link.b]

@@ -267,3 +267,25 @@ def test_no_rank_on_the_page_or_the_card_while_the_board_is_hidden(
                         lambda words: drawn.append(words) or real(words))
     assert fatma.get("/play/afternoon/card.png").status_code == 200
     assert dict(drawn[0].figures)["Plaats"] == "–"
+
+
+def test_an_empty_round_has_an_album_too_in_the_language_asked_for(app: Flask,
+                                                                     clock: Clock) -> None:
+    world = arezzo_world(app, clock)
+    org = world.organiser_client()
+    url = f"/organise/rounds/{world.round_id}/album"
+    html = org.get(url).get_data(as_text=True)
+    assert '<html lang="nl" dir="ltr">' in html
+    assert 'data-testid="album-photo"' not in html and 'data-testid="album-story"' not in html
+    assert "<circle" not in html
+    arabic = org.get(url + "?lang=ar").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in arabic and "شبكة اللقاءات" in arabic
+    assert '<html lang="nl" dir="ltr">' in org.get(url + "?lang=xx").get_data(as_text=True)
+
+
+def test_a_phone_draws_a_few_cards_a_minute_not_more(game: Round) -> None:
+    """Drawing a card costs the server CPU: 10 a minute per phone (koppelkiek/limits.py)."""
+    fatma = game.players["Fatma"]
+    assert [fatma.get("/play/afternoon/card.png").status_code for _ in range(10)] == [200] * 10
+    assert fatma.get("/play/afternoon/card.png").status_code == 429
+    assert game.players["Jan"].get("/play/afternoon/card.png").status_code == 200
