@@ -36,12 +36,17 @@ WALL = [("Chiara", "Marco", "DSCN0010.jpg"), ("Giulia", "Luca", "DSCN0012.jpg"),
         ("Sofia", "Chiara", "DSCN0027.jpg"), ("Luca", "Sofia", "DSCN0029.jpg")]
 A4_PT = (595.28, 841.89)
 A4_CONTENT_PX = (681, 1009)  # 180 x 267 mm (A4 less the album's 15 mm margins) at 96 px/inch
-# Four stories of about 1,500 characters: two fit on a page, a third would not.
+# Four stories of about 1,500 characters (two fit on a page, a third would not), then one of
+# almost 5,000, the most a spot's story may have: in smaller print, whole on a page of its own.
 SENTENCE = "Op deze hoek stond vroeger de pomp waar de hele straat water kwam halen. "
+SENTENCES = {1: 20, 2: 20, 3: 20, 4: 20, 5: 67}
+STORY_PAGES = {1: 4, 2: 4, 3: 5, 4: 5, 5: 6}
 
 
 def story(n: int) -> str:
-    return (SENTENCE * 20).strip() + f"\n\nEinde van verhaal {n}."
+    text = (SENTENCE * SENTENCES[n]).strip() + f"\n\nEinde van verhaal {n}."
+    assert len(text) <= 5000
+    return text
 
 
 def joined(http: requests.Session, server: Server, join_code: str, name: str,
@@ -122,7 +127,7 @@ def test_the_album_prints_on_a4_with_nothing_cut_off_and_only_consented_photos(
     rnd, wall = played.rnd, played.wall
     console = desktop.new_page()
     log_in(console, server, EMAIL)
-    for n in range(1, 5):
+    for n in SENTENCES:
         add_story(console, server, rnd["slug"], n)
     console.goto(f"{server.url}/organise/rounds/{rnd['id']}")
     with desktop.expect_page() as opened:
@@ -140,8 +145,8 @@ def test_the_album_prints_on_a4_with_nothing_cut_off_and_only_consented_photos(
     expect(album.locator("[data-testid=album-web-drawing] circle")).to_have_count(5)
 
     pdf = PdfReader(io.BytesIO(album.pdf(format="A4")))
-    # Cover, web, two pages of photos (4 + 2), two pages of stories (2 + 2).
-    assert len(pdf.pages) == 6
+    # Cover, web, two pages of photos (4 + 2), three pages of stories (2 + 2 + 1).
+    assert len(pdf.pages) == 7
     for page in pdf.pages:
         width, height = float(page.mediabox.width), float(page.mediabox.height)
         assert abs(width - A4_PT[0]) < 1 and abs(height - A4_PT[1]) < 1
@@ -149,12 +154,11 @@ def test_the_album_prints_on_a4_with_nothing_cut_off_and_only_consented_photos(
     texts = [unicodedata.normalize("NFKC", page.extract_text()) for page in pdf.pages]
     assert "Albumwijk middag" in texts[0]
     # Each photo is an image on a page of photos, with its caption on the same page.
-    assert [len(page.images) for page in pdf.pages] == [0, 0, 4, 2, 0, 0]
+    assert [len(page.images) for page in pdf.pages] == [0, 0, 4, 2, 0, 0, 0]
     for i, (a, b, _file) in enumerate(WALL):
         assert f"{a} & {b}" in texts[2 + i // 4], (a, b)
-    # Each story whole on one page: its name and its last line together, two to a page.
-    for n in range(1, 5):
-        page = 4 + (n - 1) // 2
+    # Each story whole on one page: its name and its last line together.
+    for n, page in STORY_PAGES.items():
         assert f"Verhaal {n}" in texts[page] and f"Einde van verhaal {n}." in texts[page], n
         assert all(f"Einde van verhaal {n}." not in t for i, t in enumerate(texts) if i != page)
 
@@ -164,7 +168,7 @@ def test_the_album_prints_on_a4_with_nothing_cut_off_and_only_consented_photos(
     assert album.evaluate("document.documentElement.scrollWidth") <= A4_CONTENT_PX[0]
     heights = album.locator("[data-sheet], [data-keep]").evaluate_all(
         "els => els.map(e => e.getBoundingClientRect().height)")
-    assert len(heights) == 4 + 4 and max(heights) <= A4_CONTENT_PX[1], heights
+    assert len(heights) == 4 + len(SENTENCES) and max(heights) <= A4_CONTENT_PX[1], heights
     wide = album.locator("img, svg, figure, article, dl").evaluate_all(
         f"els => els.filter(e => e.getBoundingClientRect().right > {A4_CONTENT_PX[0]} + 0.5)"
         ".length")
