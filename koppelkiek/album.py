@@ -24,6 +24,8 @@ bp = Blueprint("album", __name__, url_prefix="/organise")
 PHOTOS_PER_PAGE = 4  # two rows of two: each A4 page of photos is one block that fits the page
 LABELS_UP_TO = 60  # more neighbours than this: no names in the drawing (the photos carry them)
 SIZE = 1000  # the drawing's own units; it is scaled to the page
+LABEL = 18.0  # a name's font size in those units (about 9 pt on the page)
+CHAR = 0.62  # DejaVu Sans: a character is at most about this wide, in font sizes, on average
 # Street colours that stay apart in print and for most colour-blind readers (Okabe-Ito + a few).
 PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#D55E00", "#0072B2", "#CC79A7", "#F0E442",
            "#8C564B", "#7F7F00", "#17BECF")
@@ -51,6 +53,7 @@ class Drawing:
     lines: tuple[Line, ...]
     streets: tuple[tuple[str | None, str, int], ...]  # street (None: none), colour, neighbours
     radius: float
+    font: float  # the names' size, smaller when a long name needs it to stay on the paper
 
 
 def drawing(web: MeetingWeb) -> Drawing:
@@ -64,14 +67,19 @@ def drawing(web: MeetingWeb) -> Drawing:
     for link in web.links:
         if link.names:
             names[link.a], names[link.b] = link.names
-    middle, ring = SIZE / 2, SIZE * 0.36
+    # Room beside the ring for the longest name (24 characters at most), so none runs off.
+    labelled = len(ordered) <= LABELS_UP_TO
+    longest = max((len(name) for name in names.values()), default=0) if labelled else 0
+    room = min(max(longest * CHAR * LABEL + 30, 60.0), 200.0)
+    font = min(LABEL, (room - 30) / (CHAR * longest)) if longest else LABEL
+    middle, ring = SIZE / 2, SIZE / 2 - room
     at: dict[int, tuple[float, float]] = {}
     dots = []
     for i, n in enumerate(ordered):
         angle = 2 * math.pi * i / max(len(ordered), 1) - math.pi / 2
         x, y = middle + ring * math.cos(angle), middle + ring * math.sin(angle)
         at[n.id] = (x, y)
-        label = names.get(n.id) if len(ordered) <= LABELS_UP_TO else None
+        label = names.get(n.id) if labelled else None
         dots.append(Dot(round(x, 1), round(y, 1), colour.get(n.team, NO_STREET), label,
                         "start" if math.cos(angle) >= -1e-9 else "end"))
     lines = []
@@ -85,7 +93,7 @@ def drawing(web: MeetingWeb) -> Drawing:
     loose = sum(1 for n in ordered if n.team is None)
     legend = tuple(counts + ([(None, NO_STREET, loose)] if loose else []))
     size = max(4.0, min(12.0, 300 / max(len(ordered), 1)))
-    return Drawing(tuple(dots), tuple(lines), legend, size)
+    return Drawing(tuple(dots), tuple(lines), legend, min(size, room / 4), round(font, 1))
 
 
 def pages(items: tuple[Any, ...], size: int = PHOTOS_PER_PAGE) -> list[tuple[Any, ...]]:

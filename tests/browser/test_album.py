@@ -173,6 +173,13 @@ def test_the_album_prints_on_a4_with_nothing_cut_off_and_only_consented_photos(
         f"els => els.filter(e => e.getBoundingClientRect().right > {A4_CONTENT_PX[0]} + 0.5)"
         ".length")
     assert wide == 0
+    # Every name in the web is inside the drawing, none clipped at its edge.
+    outside = album.get_by_test_id("album-web-drawing").evaluate(
+        "svg => { const box = svg.getBoundingClientRect();"
+        " return [...svg.querySelectorAll('text')].map(t => t.getBoundingClientRect())"
+        ".filter(r => r.left < box.left || r.right > box.right || r.top < box.top"
+        " || r.bottom > box.bottom).length; }")
+    assert outside == 0
     album.get_by_test_id("album-web").screenshot(path=str(screenshots / "album-web.png"))
     assert axe_problems(album) == []
 

@@ -17,9 +17,11 @@ from sqlalchemy import select
 
 from koppelkiek import afternoon as afternoon_view
 from koppelkiek.afternoon_card import CardWords
+from koppelkiek.album import CHAR, SIZE, drawing
 from koppelkiek.db import db
 from koppelkiek.game.models import AuditEntry, Neighbourhood, Player
 from koppelkiek.game.spots import add_spot
+from koppelkiek.game.web import Link, MeetingWeb, Neighbour, figures_of
 from tests.helpers import ROME_AFTERNOON, Clock, World, arezzo_world, scored_photo
 
 # Real photos with EXIF GPS near Arezzo: one file per photo, as the round refuses duplicates.
@@ -289,3 +291,19 @@ def test_a_phone_draws_a_few_cards_a_minute_not_more(game: Round) -> None:
     assert [fatma.get("/play/afternoon/card.png").status_code for _ in range(10)] == [200] * 10
     assert fatma.get("/play/afternoon/card.png").status_code == 429
     assert game.players["Jan"].get("/play/afternoon/card.png").status_code == 200
+
+
+def test_the_web_leaves_room_on_the_paper_for_the_longest_names() -> None:
+    """Names of 24 characters (the most a name may have) on both sides of the ring: each
+    label, as wide as DejaVu Sans could make it, stays inside the drawing."""
+    people = tuple(Neighbour(i, "Everstraat" if i % 2 else None) for i in range(1, 13))
+    links = tuple(Link(i, i + 1, 1, ("W" * 24, "M" * 24)) for i in range(1, 12, 2))
+    web = MeetingWeb(people, links, figures_of({n.id: n.team for n in people}, links))
+    drawn = drawing(web)
+    assert len([d for d in drawn.dots if d.label]) == 12
+    for dot in drawn.dots:
+        assert dot.label is not None
+        width = len(dot.label) * CHAR * drawn.font + drawn.radius + 6
+        reach = dot.x + width if dot.anchor == "start" else dot.x - width
+        assert 0 <= reach <= SIZE, (dot, drawn.font)
+    assert drawn.font >= 10  # still readable: about 5 pt on A4
