@@ -91,3 +91,10 @@ def wall_photo(session: Session, photo_id: int) -> WallPhoto | None:
     """One photo as the wall shows it; None when it is not (or no longer) on the wall."""
     row = session.execute(_query().where(Photo.id == photo_id)).first()
     return None if row is None else _made(session, row.round_id, [row])[0]
+
+
+def whole_wall(session: Session, round_id: int) -> list[WallPhoto]:
+    """Every photo on the round's wall, in the order they were taken: the album's pages."""
+    rows = session.execute(_query().where(Photo.round_id == round_id)
+                           .order_by(Photo.taken_at, Photo.id)).all()
+    return _made(session, round_id, rows)

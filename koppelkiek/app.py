@@ -13,6 +13,8 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.routing import IntegerConverter
 
 from koppelkiek import (
+    afternoon,
+    album,
     api,
     assets,
     cards,
@@ -88,7 +90,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     deadlines.init_app(app)
 
     for module in (play, meet, organise, spots, moderate, cards, api, photos, screen, exports,
-                   glance, maps, report):
+                   glance, maps, report, album, afternoon):
         app.register_blueprint(module.bp)
     # The API checks CSRF itself: only for cookie-authenticated calls (identity.check_api_csrf).
     csrf.exempt(api.bp)

@@ -78,6 +78,7 @@ WORDS = {
     "frozen": _l("Frozen"),
     "cli": _l("the command line"),
     "album": _l("Photo album (ZIP)"),
+    "album_print": _l("Album to print (A4)"),
 }
 
 
