@@ -29,6 +29,7 @@ from koppelkiek import (
     organise,
     photos,
     play,
+    proposals,
     proxies,
     realtime,
     screen,
@@ -87,7 +88,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     deadlines.init_app(app)
 
     for module in (play, meet, organise, spots, moderate, cards, api, photos, screen, exports,
-                   glance, maps):
+                   glance, maps, proposals):
         app.register_blueprint(module.bp)
     # The API checks CSRF itself: only for cookie-authenticated calls (identity.check_api_csrf).
     csrf.exempt(api.bp)

@@ -99,7 +99,8 @@ def wall_json(photo: WallPhoto, lang: str | None = None) -> dict[str, Any]:
     }
     if photo.spot is not None:
         name, story = photo.spot.in_language(lang)
-        item["spot"] = {"id": photo.spot.id, "name": name, "excerpt": story}
+        item["spot"] = {"id": photo.spot.id, "name": name, "excerpt": story,
+                        "teller": photo.spot.teller}
     return item
 
 

@@ -44,6 +44,7 @@ from koppelkiek.game.rounds import RoundSpec
 from koppelkiek.identity import now
 from koppelkiek.messages import message
 from koppelkiek.outcomes import commit
+from koppelkiek.spot_commands import spot_group
 
 DEMO_LOGIN_FILE = "demo_login.json"
 T = TypeVar("T")
@@ -377,8 +378,8 @@ def export_command(round_id: int, fmt: str, locations: bool, output: str | None)
 
 
 COMMANDS = [init_command, demo_command, serve_command, organiser_group, neighbourhood_group,
-            round_group, player_group, check_command, export_command, backup_command,
-            restore_command]
+            round_group, player_group, spot_group, check_command, export_command,
+            backup_command, restore_command]
 
 
 def register(app: Flask) -> None:

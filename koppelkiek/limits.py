@@ -19,6 +19,9 @@ address therefore has to be a limit for a whole hall, never for one person:
   tells an outsider nothing, and a joined phone (which learns more) is held to 30 a minute.
 - Recovery codes are 12 characters from 31 (7.9e17): guessing is hopeless at 20 a minute,
   and a hall never recovers 20 phones a minute.
+- Story spot proposals: a resident tells a few stories in an afternoon, not dozens; 5 a
+  minute and 20 an hour per joined phone leave room for retyping after a refusal, and
+  keep one phone from filling the organiser's queue.
 - Organiser login: 5 failed attempts a minute per e-mail and address, so a typo spree
   locks out one organiser at one place, not every organiser; 30 failures a minute per
   address stop one address from trying many e-mails.
@@ -38,6 +41,7 @@ PAIRING_CODES_PER_PLAYER = "12 per minute"
 SCANS_PER_ADDRESS = "600 per minute"
 SCANS_PER_PLAYER = "30 per minute"
 RECOVERY = "20 per minute"
+PROPOSALS_PER_PLAYER = "5 per minute;20 per hour"
 FAILED_LOGINS_PER_EMAIL = "5 per minute"
 FAILED_LOGINS_PER_ADDRESS = "30 per minute"
 

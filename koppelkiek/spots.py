@@ -25,6 +25,7 @@ from koppelkiek.game.spots import (
     remove_spot,
     round_spots,
     spots_from_file,
+    teller_of,
     word_spot,
 )
 from koppelkiek.identity import (
@@ -197,6 +198,7 @@ def spot_json(spot: StorySpot, distance: float | None = None) -> dict[str, Any]:
         "lon": spot.lon,
         "radius_m": spot.radius_m,
         "bonus": spot.bonus,
+        "teller": teller_of(spot),  # "told by ...": only a teller who agreed, not erased
     }
     if distance is not None:
         item["distance_m"] = round(distance)
@@ -209,4 +211,4 @@ def spot_helpers() -> dict[str, Any]:
     def round_story_spots(rnd: Round | None) -> list[dict[str, Any]]:
         return [spot_json(spot) for spot in round_spots(db_session(), rnd)] if rnd else []
 
-    return {"round_story_spots": round_story_spots}
+    return {"round_story_spots": round_story_spots, "teller_of": teller_of}
