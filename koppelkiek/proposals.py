@@ -179,7 +179,7 @@ def approve_submit(slug: str, proposal_id: int) -> Any:
             raise
         return _queue(hood, {proposal_id: message(exc.code, exc.params)}, status_of(exc))
     spot = commit(approved)
-    flash(gettext("Story spot \"%(name)s\" added. You can delete it on the story spots page.",
+    flash(gettext("Story spot “%(name)s” added. You can delete it on the story spots page.",
                   name=spot.name))
     return _back(hood)
 
