@@ -198,8 +198,10 @@ def spot_json(spot: StorySpot, distance: float | None = None) -> dict[str, Any]:
         "lon": spot.lon,
         "radius_m": spot.radius_m,
         "bonus": spot.bonus,
-        "teller": teller_of(spot),  # "told by ...": only a teller who agreed, not erased
     }
+    teller = teller_of(spot)
+    if teller is not None:  # "told by ...": only a teller who agreed, and not erased
+        item["teller"] = teller
     if distance is not None:
         item["distance_m"] = round(distance)
         item["inside"] = distance <= spot.radius_m

@@ -131,7 +131,7 @@ def test_a_teller_who_did_not_agree_is_not_named(arezzo: World) -> None:
                   story=STORY).status_code == 302
     omer, _ = arezzo.join("Ömer")
     [listed] = omer.get("/api/v1/spots").get_json()["spots"]
-    assert listed["teller"] is None
+    assert "teller" not in listed
     assert "verteld door" not in omer.get("/play").get_data(as_text=True)
 
 
@@ -143,7 +143,7 @@ def test_an_erased_teller_is_no_longer_named(arezzo: World) -> None:
     assert fatma.delete("/api/v1/me").status_code in (200, 204)
     omer, _ = arezzo.join("Ömer")
     [listed] = omer.get("/api/v1/spots").get_json()["spots"]
-    assert listed["teller"] is None
+    assert "teller" not in listed
     assert proposals(arezzo.app) == []  # their stories went with them; the spot stays
     assert len(spots(arezzo.app)) == 1
 
@@ -326,9 +326,12 @@ def test_an_approved_spot_is_scored_like_any_other(arezzo: World) -> None:
     """A photo already taken at the place earns the bonus once the spot exists (rescored)."""
     from tests.helpers import scored_photo  # noqa: PLC0415 - only this test needs photos
 
-    a, body_a = arezzo.join("Fatma")
+    a, _ = arezzo.join("Fatma")
     b, _ = arezzo.join("Ömer")
-    scored_photo(arezzo, a, b, "DSCN0010.jpg")
+    photo = scored_photo(arezzo, a, b, "DSCN0010.jpg")
+    for who in (a, b):
+        assert who.post(f"/api/v1/photos/{photo['id']}/consent",
+                        json={"show": True}).status_code == 200
     before = a.get("/api/v1/me").get_json()["points"]
     proposal = propose(a).get_json()["proposal"]
     decide(arezzo.organiser_client(), arezzo, proposal["id"], "approve", name="Oude smederij",
@@ -336,7 +339,10 @@ def test_an_approved_spot_is_scored_like_any_other(arezzo: World) -> None:
     assert a.get("/api/v1/me").get_json()["points"] > before
     res = arezzo.app.test_cli_runner().invoke(args=["check", str(arezzo.round_id)])
     assert res.exit_code == 0, res.output
-    del body_a
+    # The wall (what the screen shows) credits the teller under the photo taken there.
+    [item] = arezzo.app.test_client().get(
+        f"/api/v1/rounds/{arezzo.round_id}/photos").get_json()["photos"]
+    assert item["spot"]["name"] == "Oude smederij" and item["spot"]["teller"] == "Fatma"
 
 
 def test_outside_a_round_nobody_proposes(app: Flask, clock: Clock) -> None:
