@@ -27,9 +27,10 @@
 
   if (typeof L !== "undefined") {
     holder.classList.add("map-ready");
-    map = L.map(holder.querySelector(".map-canvas"), { scrollWheelZoom: false, zoomSnap: 0.25 });
+    // The tiles' credit is a line under the map (map-credit): no tiny links for a finger.
+    map = L.map(holder.querySelector(".map-canvas"), { scrollWheelZoom: false, zoomSnap: 0.25, attributionControl: false });
     var tiles = holder.getAttribute("data-tiles");
-    if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: holder.getAttribute("data-attribution") }).addTo(map);
+    if (tiles) L.tileLayer(tiles, { maxZoom: 19 }).addTo(map);
     var outline = L.geoJSON(JSON.parse(holder.getAttribute("data-boundary")), {
       style: { color: "#e65100", weight: 3, fillColor: "#ffd54f", fillOpacity: 0.15 }, interactive: false
     }).addTo(map);

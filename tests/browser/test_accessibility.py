@@ -81,10 +81,10 @@ def log_in(page: Any, server: Server) -> None:
 
 PHONE_PAGES = {"home", "recover", "how to score", "not joined", "join", "welcome", "player",
                "show code", "type code", "join before claim", "claim", "meeting", "photo sent",
-               "consent", "my data"}
+               "consent", "my data", "tell a story"}
 CONSOLE_PAGES = {"login", "dashboard", "new neighbourhood", "neighbourhood", "story spots",
                  "round", "queue", "queue with a rejected photo", "players", "audit",
-                 "poster"}
+                 "poster", "residents' stories"}
 
 
 def test_axe_finds_no_serious_violation_on_any_page(
@@ -131,6 +131,9 @@ def test_axe_finds_no_serious_violation_on_any_page(
     audit.check("photo sent", b)
     b.goto(server.url + "/me")
     audit.check("my data", b)
+    b.goto(server.url + "/spots/propose")
+    expect(b.get_by_test_id("place-map")).to_have_class(re.compile(r"\bmap-ready\b"))
+    audit.check("tell a story", b)
 
     # A is asked whether the photo may be shown.
     a.goto(server.url + "/play")
@@ -158,6 +161,7 @@ def test_axe_finds_no_serious_violation_on_any_page(
         ("players", f"/organise/rounds/{rnd['id']}/players"),
         ("audit", "/organise/audit"),
         ("poster", f"/organise/rounds/{rnd['id']}/poster"),
+        ("residents' stories", f"/organise/neighbourhoods/{rnd['slug']}/proposals"),
     ):
         console.goto(server.url + path)
         audit.check(name, console)
