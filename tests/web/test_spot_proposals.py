@@ -355,3 +355,19 @@ def test_outside_a_round_nobody_proposes(app: Flask, clock: Clock) -> None:
     res = propose(fatma)
     assert res.status_code == 403 and res.get_json()["error"]["code"] == "not_in_round"
     assert AREZZO["type"] == "Polygon"
+
+
+def test_an_approved_spot_is_undone_by_deleting_it_as_any_spot(arezzo: World) -> None:
+    fatma, _ = arezzo.join("Fatma")
+    proposal = propose(fatma).get_json()["proposal"]
+    org = arezzo.organiser_client()
+    decide(org, arezzo, proposal["id"], "approve", name="Oude smederij", story=STORY)
+    [mine] = fatma.get("/api/v1/spots/proposals/mine").get_json()["proposals"]
+    spots_page = f"/organise/neighbourhoods/{arezzo.hood_slug}/spots"
+    token = csrf_from(org.get(spots_page).get_data(as_text=True))
+    assert "verteld door" in org.get(spots_page).get_data(as_text=True)
+    res = org.post(f"{spots_page}/{mine['spot_id']}/delete", data={"csrf_token": token})
+    assert res.status_code == 302
+    assert spots(arezzo.app) == []
+    [mine] = fatma.get("/api/v1/spots/proposals/mine").get_json()["proposals"]
+    assert (mine["status"], mine["spot_id"]) == ("approved", None)
