@@ -174,9 +174,9 @@ def approve(session: Session, actor: Actor, hood: Neighbourhood, proposal_id: in
 
 def reject(session: Session, actor: Actor, hood: Neighbourhood, proposal_id: int, reason: str,
            now: datetime) -> Outcome[SpotProposal]:
+    proposal = pending_proposal(session, hood, proposal_id)
     if reason not in REJECTION_REASONS:
         raise GameError("proposal_reason_unknown")
-    proposal = pending_proposal(session, hood, proposal_id)
     proposal.status = ProposalStatus.REJECTED
     proposal.reason = reason
     proposal.decided_at = now
