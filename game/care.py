@@ -22,6 +22,7 @@ from koppelkiek.game.models import (
     Player,
     Round,
     ScoreEntry,
+    SpotProposal,
     Standing,
     UploadAttempt,
 )
@@ -128,6 +129,8 @@ def erase(session: Session, player: Player, now: datetime) -> list[Event]:
     session.execute(update(PairingCode).where(PairingCode.player_id == player.id)
                     .values(lat=None, lon=None, accuracy_m=None))
     session.execute(delete(UploadAttempt).where(UploadAttempt.player_id == player.id))
+    # Their stories go too; a spot made of one stays, and no longer names them (teller_of).
+    session.execute(delete(SpotProposal).where(SpotProposal.proposer_id == player.id))
     player.display_name = FORMER_PLAYER
     player.name_key = player.name_skeleton = f"#erased-{player.id}"
     player.language = None

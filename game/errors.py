@@ -81,6 +81,10 @@ Code = Literal[
     "spot_import_not_point",
     "spot_import_bad_property",
     "spot_import_feature",
+    # residents' story spot proposals
+    "spot_story_invalid",
+    "proposal_decided",
+    "proposal_reason_unknown",
     # the organiser's words in other languages
     "language_unknown",
 ]

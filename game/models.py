@@ -479,3 +479,38 @@ class Standing(Base):
     # Banned with points reversed: the replay gives this player nothing in this round.
     forfeited: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     player: Mapped[Player] = relationship()
+
+
+class SpotProposal(Base):
+    """A resident's story about a place, waiting for an organiser (game/proposals.py).
+
+    Its photo is kept only as the intake's derived JPEGs, without metadata: never the original.
+    Approved, it became the story spot `spot_id` (None again if that spot was deleted).
+    """
+
+    __tablename__ = "spot_proposals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rounds.id", ondelete="SET NULL"), index=True)
+    proposer_id: Mapped[int] = mapped_column(
+        ForeignKey("players.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    story: Mapped[str] = mapped_column(Text, default="")
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    wants_named: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16))  # ProposalStatus
+    reason: Mapped[str | None] = mapped_column(String(32))  # a rejection's reason code
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(
+        ForeignKey("organisers.id", ondelete="SET NULL"))
+    spot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("story_spots.id", ondelete="SET NULL"))
+    display_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    thumb_hash: Mapped[str | None] = mapped_column(String(64))
+    display_jpeg: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    thumb_jpeg: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    proposer: Mapped[Player] = relationship()

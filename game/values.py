@@ -43,6 +43,14 @@ class PhotoStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class ProposalStatus(StrEnum):
+    """A resident's story spot proposal (game/proposals.py)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 class LeaderboardMode(StrEnum):
     VISIBLE = "visible"
     HIDDEN = "hidden"

@@ -14,7 +14,7 @@ from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session, aliased
 
 from koppelkiek.game.models import Meeting, Photo, PhotoImage, Player, Round, StorySpot
-from koppelkiek.game.spots import excerpt, spot_at
+from koppelkiek.game.spots import excerpt, spot_at, teller_of
 from koppelkiek.game.values import ImageKind
 from koppelkiek.game.words import Words, in_language
 
@@ -27,6 +27,7 @@ class WallSpot:
     name: str
     excerpt: str
     words: Words | None = None  # the name and story in other languages (game/words.py)
+    teller: str | None = None  # "told by ...": game/spots.py teller_of
 
     def in_language(self, lang: str | None) -> tuple[str, str]:
         """The name and excerpt in `lang`, the original where there is none."""
@@ -74,7 +75,8 @@ def _made(session: Session, round_id: int, rows: Any) -> list[WallPhoto]:
     for photo_id, taken_at, lat, lon, name_a, name_b, display, thumb, _round in rows:
         spot = spot_at(spots, lat, lon)
         found.append(WallPhoto(photo_id, (name_a, name_b), taken_at, display, thumb,
-                               WallSpot(spot.id, spot.name, excerpt(spot.story), spot.words)
+                               WallSpot(spot.id, spot.name, excerpt(spot.story), spot.words,
+                                        teller_of(spot))
                                if spot else None))
     return found
 

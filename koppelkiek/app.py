@@ -31,6 +31,7 @@ from koppelkiek import (
     organise,
     photos,
     play,
+    proposals,
     proxies,
     realtime,
     report,
@@ -90,7 +91,7 @@ def build_app(overrides: dict[str, Any] | None = None) -> Flask:
     deadlines.init_app(app)
 
     for module in (play, meet, organise, spots, moderate, cards, api, photos, screen, exports,
-                   glance, maps, report, album, afternoon):
+                   glance, maps, report, album, afternoon, proposals):
         app.register_blueprint(module.bp)
     # The API checks CSRF itself: only for cookie-authenticated calls (identity.check_api_csrf).
     csrf.exempt(api.bp)

@@ -43,6 +43,8 @@ ACTIONS = {
     "spot_add": _l("Story spot added"),
     "spot_import": _l("Story spots imported"),
     "spot_delete": _l("Story spot deleted"),
+    "proposal_approve": _l("Resident's story approved as a story spot"),
+    "proposal_reject": _l("Resident's story rejected"),
     "export": _l("Results downloaded"),
     "report": _l("Neighbourhood report downloaded"),
 }
@@ -71,6 +73,8 @@ FIELDS = {
     "count": _l("Number"),
     "filename": _l("File"),
     "via": _l("Via"),
+    "proposal": _l("Proposal"),
+    "edited": _l("Edited"),
 }
 WORDS = {
     "visible": _l("Visible"),
@@ -138,7 +142,7 @@ def _value(key: str, value: object, names: _Names, rule_labels: Mapping[str, obj
         return ", ".join(_plain(item) for item in value) or "–"
     if isinstance(value, str) and value in WORDS:
         return str(WORDS[value])
-    if key in ("photo", "spot") and isinstance(value, int):
+    if key in ("photo", "spot", "proposal") and isinstance(value, int):
         return f"#{value}"
     return _plain(value)
 

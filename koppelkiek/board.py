@@ -100,6 +100,8 @@ def wall_json(photo: WallPhoto, lang: str | None = None) -> dict[str, Any]:
     if photo.spot is not None:
         name, story = photo.spot.in_language(lang)
         item["spot"] = {"id": photo.spot.id, "name": name, "excerpt": story}
+        if photo.spot.teller is not None:  # "told by ...", only for a teller who agreed
+            item["spot"]["teller"] = photo.spot.teller
     return item
 
 

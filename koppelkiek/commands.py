@@ -45,6 +45,7 @@ from koppelkiek.identity import now
 from koppelkiek.messages import message
 from koppelkiek.outcomes import commit
 from koppelkiek.report import report_command
+from koppelkiek.spot_commands import spot_group
 
 DEMO_LOGIN_FILE = "demo_login.json"
 T = TypeVar("T")
@@ -378,7 +379,7 @@ def export_command(round_id: int, fmt: str, locations: bool, output: str | None)
 
 
 COMMANDS = [init_command, demo_command, serve_command, organiser_group, neighbourhood_group,
-            round_group, player_group, check_command, export_command, report_command,
+            round_group, player_group, spot_group, check_command, export_command, report_command,
             backup_command, restore_command]
 
 

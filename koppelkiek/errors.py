@@ -147,6 +147,10 @@ STATUS: dict[str, int] = {
     "spot_import_not_point": 422,
     "spot_import_bad_property": 422,
     "spot_import_feature": 422,
+    # residents' story spot proposals
+    "spot_story_invalid": 422,
+    "proposal_decided": 409,
+    "proposal_reason_unknown": 422,
     # the organiser's words in other languages
     "language_unknown": 422,
 }

@@ -22,6 +22,9 @@ address therefore has to be a limit for a whole hall, never for one person:
 - The "my afternoon" card is drawn on the server (about 25 ms of CPU in the process that
   serves sockets too): a resident saves or shares it a few times, so 10 a minute per joined
   phone is plenty and a script cannot keep a process busy with it.
+- Story spot proposals: a resident tells a few stories in an afternoon, not dozens; 5 a
+  minute and 20 an hour per joined phone leave room for retyping after a refusal, and
+  keep one phone from filling the organiser's queue.
 - Organiser login: 5 failed attempts a minute per e-mail and address, so a typo spree
   locks out one organiser at one place, not every organiser; 30 failures a minute per
   address stop one address from trying many e-mails.
@@ -42,6 +45,7 @@ SCANS_PER_ADDRESS = "600 per minute"
 SCANS_PER_PLAYER = "30 per minute"
 RECOVERY = "20 per minute"
 AFTERNOON_CARDS_PER_PLAYER = "10 per minute"
+PROPOSALS_PER_PLAYER = "5 per minute;20 per hour"
 FAILED_LOGINS_PER_EMAIL = "5 per minute"
 FAILED_LOGINS_PER_ADDRESS = "30 per minute"
 

@@ -1,7 +1,8 @@
 """The organiser's maps (Leaflet, koppelkiek/static/console_map.js): which tile server they use.
 
-Only console templates read these. Phones and the screen never load a map or anything from
-another site.
+Console templates read these, and the one phone page where a resident tells a story about a
+place (templates/propose_spot.html). The screen and other phone pages never load a map or
+anything from another site.
 """
 
 from __future__ import annotations

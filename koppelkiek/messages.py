@@ -147,6 +147,11 @@ MESSAGES: dict[str, Any] = {
                                    "story are text, radius_m and bonus are numbers."),
     "spot_import_feature": _l("Nothing was imported. Feature %(index)s (counting from 0, as in "
                               "the file's \"features\" list) has a problem: %(reason)s"),
+    # residents' story spot proposals
+    "spot_story_invalid": _l("The story holds characters that cannot be shown. Type it again "
+                             "as plain text."),
+    "proposal_decided": _l("This proposal was already approved or rejected."),
+    "proposal_reason_unknown": _l("Choose one of the reasons in the list."),
     # the organiser's words in other languages
     "language_unknown": _l("The language \"%(language)s\" is not offered here. Choose one from "
                            "the list."),

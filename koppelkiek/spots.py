@@ -25,6 +25,7 @@ from koppelkiek.game.spots import (
     remove_spot,
     round_spots,
     spots_from_file,
+    teller_of,
     word_spot,
 )
 from koppelkiek.identity import (
@@ -198,6 +199,9 @@ def spot_json(spot: StorySpot, distance: float | None = None) -> dict[str, Any]:
         "radius_m": spot.radius_m,
         "bonus": spot.bonus,
     }
+    teller = teller_of(spot)
+    if teller is not None:  # "told by ...": only a teller who agreed, and not erased
+        item["teller"] = teller
     if distance is not None:
         item["distance_m"] = round(distance)
         item["inside"] = distance <= spot.radius_m
@@ -209,4 +213,4 @@ def spot_helpers() -> dict[str, Any]:
     def round_story_spots(rnd: Round | None) -> list[dict[str, Any]]:
         return [spot_json(spot) for spot in round_spots(db_session(), rnd)] if rnd else []
 
-    return {"round_story_spots": round_story_spots}
+    return {"round_story_spots": round_story_spots, "teller_of": teller_of}

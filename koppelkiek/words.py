@@ -38,6 +38,7 @@ SCREEN_MESSAGES = {
     "hidden": _l("Scores are revealed at %(time)s"),
     "chime-on": _l("Chime on"),
     "chime-off": _l("Chime off"),
+    "told-by": _l("told by %(name)s"),
 }
 
 
@@ -99,6 +100,7 @@ def screen_words(rnd: Round, spots: list[StorySpot]) -> dict[str, Any]:
             texts[lang] = {key: str(label) for key, label in SCREEN_LABELS.items()}
             messages[lang] = {key: str(text) for key, text in SCREEN_MESSAGES.items()}
         messages[lang]["hidden"] = messages[lang]["hidden"].replace("%(time)s", "__TIME__")
+        messages[lang]["told-by"] = messages[lang]["told-by"].replace("%(name)s", "__NAME__")
         texts[lang]["round-name"] = round_name(rnd, lang)
     return {
         "languages": languages,

@@ -87,6 +87,7 @@
     if (n.kind === "meeting") kk.toast(page.getAttribute("data-msg-met").replace("__NAME__", kk.isolate(n.partner)));
     else if (n.kind === "consent") kk.askConsentForImage(n.photo_id, n.image);
     else if (n.kind === "points") kk.celebrate(document.getElementById("scored"), n, 5000);
+    else if (n.kind === "proposal") kk.toast((page.getAttribute("data-msg-proposal-" + n.status) || "").replace("__NAME__", kk.isolate(n.name || "")));
     if (n.kind === "moderation" && n.status === "rejected" && kk.dropConsent) kk.dropConsent(n.photo_id);
     if (n.kind === "moderation") refreshMeetings().then(function () { showOutcome(n.photo_id); });
     else if (n.kind === "meeting" || n.kind === "photo") refreshMeetings();

@@ -84,6 +84,12 @@
       var spot = el("div", "spot", p.spot.excerpt ? p.spot.name + ": " + p.spot.excerpt : p.spot.name);
       spot.setAttribute("data-kk-spot", String(p.spot.id));  // its languages: screen_languages.js
       caption.appendChild(spot);
+      if (p.spot.teller) {
+        // "told by Fatma" (a teller who agreed to be named); screen_languages.js swaps its words.
+        var teller = el("div", "teller", msg("told-by").replace("__NAME__", p.spot.teller));
+        teller.setAttribute("data-kk-teller", p.spot.teller);
+        caption.appendChild(teller);
+      }
     }
     fig.appendChild(caption);
     return fig;

@@ -3,6 +3,7 @@
  * texts of the elements that carry them, so the page never reloads:
  *   [data-kk-text="key"]  its text (the screen's labels, the round's name),
  *   [data-kk-spot="id"]   a story spot's "name: excerpt" on the wall,
+ *   [data-kk-teller="name"] its "told by name",
  *   data-msg-* on #screen the messages screen.js reads when it draws the clock and the board.
  * Elements that screen.js draws later are put in the current language as they appear. */
 (function () {
@@ -34,6 +35,9 @@
       if (spot) put(node, spot.excerpt ? spot.name + ": " + spot.excerpt : spot.name, lang);
     });
     var messages = words.messages[lang] || {};
+    document.querySelectorAll("[data-kk-teller]").forEach(function (node) {
+      if (messages["told-by"]) put(node, messages["told-by"].replace("__NAME__", node.getAttribute("data-kk-teller")), lang);
+    });
     Object.keys(messages).forEach(function (key) {
       if (body.getAttribute("data-msg-" + key) !== messages[key]) {
         body.setAttribute("data-msg-" + key, messages[key]);

@@ -81,10 +81,10 @@ def log_in(page: Any, server: Server) -> None:
 
 PHONE_PAGES = {"home", "recover", "how to score", "not joined", "join", "welcome", "player",
                "show code", "type code", "join before claim", "claim", "meeting", "photo sent",
-               "consent", "my data"}
+               "consent", "my data", "tell a story"}
 CONSOLE_PAGES = {"login", "dashboard", "new neighbourhood", "neighbourhood", "story spots",
                  "round", "queue", "queue with a rejected photo", "players", "audit",
-                 "poster"}
+                 "poster", "residents' stories"}
 
 
 def test_axe_finds_no_serious_violation_on_any_page(
@@ -131,6 +131,14 @@ def test_axe_finds_no_serious_violation_on_any_page(
     audit.check("photo sent", b)
     b.goto(server.url + "/me")
     audit.check("my data", b)
+    b.goto(server.url + "/spots/propose")
+    expect(b.get_by_test_id("place-map")).to_have_class(re.compile(r"\bmap-ready\b"))
+    audit.check("tell a story", b)
+    b.get_by_label("Naam van de plek").fill("De oude smederij")  # waits in the console's queue
+    b.get_by_test_id("use-position").click()
+    expect(b.get_by_test_id("place-chosen")).to_be_visible()
+    b.get_by_test_id("propose-send").click()
+    expect(b.get_by_test_id("propose-done")).to_be_visible()
 
     # A is asked whether the photo may be shown.
     a.goto(server.url + "/play")
@@ -158,6 +166,7 @@ def test_axe_finds_no_serious_violation_on_any_page(
         ("players", f"/organise/rounds/{rnd['id']}/players"),
         ("audit", "/organise/audit"),
         ("poster", f"/organise/rounds/{rnd['id']}/poster"),
+        ("residents' stories", f"/organise/neighbourhoods/{rnd['slug']}/proposals"),
     ):
         console.goto(server.url + path)
         audit.check(name, console)
@@ -167,6 +176,8 @@ def test_axe_finds_no_serious_violation_on_any_page(
             expect(console.locator(".queue-item").first).to_have_attribute(
                 "data-status", "rejected")
             audit.check("queue with a rejected photo", console)
+        if name == "residents' stories":
+            expect(console.get_by_test_id("approve-form")).to_have_count(1)
         if name == "audit":
             expect(console.get_by_test_id("audit")).to_contain_text("Foto afgekeurd")
             console.screenshot(path=screenshots / "a11y-audit-log.png", full_page=True)
