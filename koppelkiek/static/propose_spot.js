@@ -1,5 +1,5 @@
 /* "Tell a story about a place": the place from the phone's position or a tap on the map of the
-   neighbourhood (Leaflet; the outline over nothing when no tile server is set), an optional
+   neighbourhood (Leaflet; the outline alone: phones load no tiles), an optional
    photo, and the answer from the organiser live (the private `notice`). Needs kk.js and
    position.js. */
 (function () {
@@ -27,10 +27,8 @@
 
   if (typeof L !== "undefined") {
     holder.classList.add("map-ready");
-    // The tiles' credit is a line under the map (map-credit): no tiny links for a finger.
+    // The outline alone, no tiles: a phone never asks another site for anything.
     map = L.map(holder.querySelector(".map-canvas"), { scrollWheelZoom: false, zoomSnap: 0.25, attributionControl: false });
-    var tiles = holder.getAttribute("data-tiles");
-    if (tiles) L.tileLayer(tiles, { maxZoom: 19 }).addTo(map);
     var outline = L.geoJSON(JSON.parse(holder.getAttribute("data-boundary")), {
       style: { color: "#e65100", weight: 3, fillColor: "#ffd54f", fillOpacity: 0.15 }, interactive: false
     }).addTo(map);

@@ -289,6 +289,9 @@ def test_the_phone_page_and_the_console_queue(arezzo: World) -> None:
     assert "/spots/propose" in play and "Vertel een verhaal over een plek" in play
     page = fatma.get("/spots/propose").get_data(as_text=True)
     assert 'data-boundary="' in page and 'data-testid="outline"' in page  # shown without tiles
+    # Even with a tile server set for the console, the phone's page names no other site.
+    arezzo.app.config["MAP_TILES"] = "https://tiles.example.org/{z}/{x}/{y}.png"
+    assert "tiles.example.org" not in fatma.get("/spots/propose").get_data(as_text=True)
     assert "Noem mijn naam bij het verhaal" in page
     assert arezzo.app.test_client().get("/spots/propose").status_code == 401
     org = arezzo.organiser_client()
