@@ -32,7 +32,7 @@ SPOOL_BYTES = 8 * 1024 * 1024  # a bigger album goes to a temporary file, not me
 
 
 
-def _attachment(response: Response, filename: str) -> Response:
+def attachment(response: Response, filename: str) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     # Personal data: never kept by a browser or proxy cache.
     response.headers["Cache-Control"] = "private, no-store"
@@ -50,7 +50,7 @@ def export(round_id: int, fmt: str) -> Any:
                                with_locations=with_locations, now=now()))
     name = f"round-{rnd.id}-export{'-locations' if with_locations else ''}"
     response = Response(data, mimetype="application/json" if fmt == "json" else "application/zip")
-    return _attachment(response, f"{name}.{'json' if fmt == 'json' else 'zip'}")
+    return attachment(response, f"{name}.{'json' if fmt == 'json' else 'zip'}")
 
 
 def album_words(rnd: Round) -> AlbumWords:
@@ -84,7 +84,7 @@ def album(round_id: int) -> Any:
     size = out.tell()
     response = Response(_stream(out), mimetype="application/zip", direct_passthrough=True)
     response.content_length = size
-    return _attachment(response, f"round-{rnd.id}-album.zip")
+    return attachment(response, f"round-{rnd.id}-album.zip")
 
 
 def _stream(out: IO[bytes], chunk: int = 256 * 1024) -> Iterator[bytes]:

@@ -4,6 +4,7 @@ game/proposals.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -162,42 +163,41 @@ def _back(hood: Neighbourhood) -> Any:
                             **({"round": round_id} if round_id else {})))
 
 
-@bp.post("/organise/neighbourhoods/<slug>/proposals/<int:proposal_id>/approve")
-@organiser_required
-def approve_submit(slug: str, proposal_id: int) -> Any:
+def _decide(slug: str, proposal_id: int, decision: Callable[[Any, DecideForm], Any],
+            done: Callable[[Any], str]) -> Any:
+    """Approve or reject: a refusal shows the queue again with its reason at the proposal."""
     s = db_session()
     hood = organiser_neighbourhood(slug)
     form = DecideForm()
     if not form.validate_on_submit():
         raise Refusal("bad_request")
     try:
-        approved = approve(s, acting_organiser(), hood, proposal_id, now(),
-                           name=form.name.data, story=form.story.data)
+        decided = decision(hood, form)
     except GameError as exc:
         s.rollback()
         if exc.code == "not_found":
             raise
         return _queue(hood, {proposal_id: message(exc.code, exc.params)}, status_of(exc))
-    spot = commit(approved)
-    flash(gettext("Story spot “%(name)s” added. You can delete it on the story spots page.",
-                  name=spot.name))
+    flash(done(commit(decided)))
     return _back(hood)
+
+
+@bp.post("/organise/neighbourhoods/<slug>/proposals/<int:proposal_id>/approve")
+@organiser_required
+def approve_submit(slug: str, proposal_id: int) -> Any:
+    return _decide(
+        slug, proposal_id,
+        lambda hood, form: approve(db_session(), acting_organiser(), hood, proposal_id, now(),
+                                   name=form.name.data, story=form.story.data),
+        lambda spot: gettext("Story spot “%(name)s” added. You can delete it on the story "
+                             "spots page.", name=spot.name))
 
 
 @bp.post("/organise/neighbourhoods/<slug>/proposals/<int:proposal_id>/reject")
 @organiser_required
 def reject_submit(slug: str, proposal_id: int) -> Any:
-    s = db_session()
-    hood = organiser_neighbourhood(slug)
-    form = DecideForm()
-    if not form.validate_on_submit():
-        raise Refusal("bad_request")
-    try:
-        commit(reject(s, acting_organiser(), hood, proposal_id, form.reason.data or "", now()))
-    except GameError as exc:
-        s.rollback()
-        if exc.code == "not_found":
-            raise
-        return _queue(hood, {proposal_id: message(exc.code, exc.params)}, status_of(exc))
-    flash(gettext("Proposal rejected. The resident sees the reason on their phone."))
-    return _back(hood)
+    return _decide(
+        slug, proposal_id,
+        lambda hood, form: reject(db_session(), acting_organiser(), hood, proposal_id,
+                                  form.reason.data or "", now()),
+        lambda _: gettext("Proposal rejected. The resident sees the reason on their phone."))

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from koppelkiek.db import db
 from koppelkiek.db import session as db_session
+from koppelkiek.exports import attachment
 from koppelkiek.game.audit import CONSOLE
 from koppelkiek.game.models import Neighbourhood, Round
 from koppelkiek.game.report import (
@@ -83,12 +84,8 @@ def _download(report: Report, fmt: str, name: str) -> Response:
     else:
         data, mimetype = report_csv(report, other_streets(), now()), "application/zip"
     data = commit(download_report(db_session(), acting_organiser(), report, fmt, data, now()))
-    response = Response(data, mimetype=mimetype)
-    extension = "json" if fmt == "json" else "zip"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(Response(data, mimetype=mimetype),
+                      f"{name}.{'json' if fmt == 'json' else 'zip'}")
 
 
 @bp.get("/rounds/<int:round_id>/report")
