@@ -97,12 +97,12 @@ def meeting_web(session: Session, round_id: int) -> MeetingWeb:
         select(Player.id, Player.team)
         .join(Participation, Participation.player_id == Player.id)
         .where(Participation.round_id == round_id, Player.erased_at.is_(None))
-        .order_by(Player.id)).tuples().all())
+        .order_by(Player.id)).all())
     counts: dict[tuple[int, int], int] = {}
     for a_id, b_id in session.execute(
             select(Meeting.player_a_id, Meeting.player_b_id)
             .join(Photo, Photo.meeting_id == Meeting.id)
-            .where(Meeting.round_id == round_id, Photo.status == PhotoStatus.ACCEPTED)).tuples():
+            .where(Meeting.round_id == round_id, Photo.status == PhotoStatus.ACCEPTED)):
         if a_id in people and b_id in people:
             key = _pair(a_id, b_id)
             counts[key] = counts.get(key, 0) + 1
@@ -112,7 +112,7 @@ def meeting_web(session: Session, round_id: int) -> MeetingWeb:
             select(a.id, b.id, a.display_name, b.display_name)
             .select_from(Photo).join(Meeting, Meeting.id == Photo.meeting_id)
             .join(a, a.id == Meeting.player_a_id).join(b, b.id == Meeting.player_b_id)
-            .where(Photo.round_id == round_id, Photo.on_wall)).tuples():
+            .where(Photo.round_id == round_id, Photo.on_wall)):
         key = _pair(a_id, b_id)
         names[key] = (a_name, b_name) if a_id < b_id else (b_name, a_name)
     links = tuple(Link(x, y, n, names.get((x, y))) for (x, y), n in sorted(counts.items()))
