@@ -28,6 +28,14 @@ SCREEN_LABELS = {
     "latest-points": _l("Latest points"),
     "invite": _l("Who takes the first koppelkiek?"),
     "how": _l("Meet a neighbour, scan their code and take a photo together."),
+    "web": _l("Who met whom"),
+    "web-neighbours": _l("neighbours taking part"),
+    "web-meetings": _l("meetings"),
+    "web-across": _l("across streets"),
+    "web-chain": _l("longest chain"),
+    "web-named": _l("Names only on links whose photo both agreed to show."),
+    "map": _l("Stories of the neighbourhood"),
+    "map-empty": _l("No story spots yet."),
 }
 SCREEN_MESSAGES = {
     "live": _l("Ends in"),
@@ -38,6 +46,8 @@ SCREEN_MESSAGES = {
     "hidden": _l("Scores are revealed at %(time)s"),
     "chime-on": _l("Chime on"),
     "chime-off": _l("Chime off"),
+    "told-by": _l("told by %(name)s"),
+    "no-street": _l("no street"),
 }
 
 
@@ -99,6 +109,7 @@ def screen_words(rnd: Round, spots: list[StorySpot]) -> dict[str, Any]:
             texts[lang] = {key: str(label) for key, label in SCREEN_LABELS.items()}
             messages[lang] = {key: str(text) for key, text in SCREEN_MESSAGES.items()}
         messages[lang]["hidden"] = messages[lang]["hidden"].replace("%(time)s", "__TIME__")
+        messages[lang]["told-by"] = messages[lang]["told-by"].replace("%(name)s", "__NAME__")
         texts[lang]["round-name"] = round_name(rnd, lang)
     return {
         "languages": languages,
