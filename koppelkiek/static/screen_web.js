@@ -222,7 +222,7 @@
       var label = make("text", { x: (xy[0] + 14).toFixed(1), y: xy[1].toFixed(1), "class": "spot-name" }, g);
       label.textContent = s.name;
       if (s.teller) {
-        var teller = make("text", { x: (xy[0] + 14).toFixed(1), y: (xy[1] + 26).toFixed(1), "class": "spot-teller", "data-testid": "spot-teller" }, g);
+        var teller = make("text", { x: (xy[0] + 14).toFixed(1), y: xy[1].toFixed(1), dy: "1.3em", "class": "spot-teller", "data-testid": "spot-teller" }, g);
         teller.textContent = msg("told-by").replace("__NAME__", s.teller);
       }
     });

@@ -19,7 +19,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('rounds') as batch:
         batch.add_column(sa.Column('screen_views', sa.String(length=64), nullable=False,
-                                   server_default='board,wall,web,map'))
+                                   server_default='board'))
         batch.add_column(sa.Column('screen_view_seconds', sa.Integer(), nullable=False,
                                    server_default='20'))
 
