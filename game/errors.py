@@ -83,6 +83,8 @@ Code = Literal[
     "spot_import_feature",
     # the organiser's words in other languages
     "language_unknown",
+    # the big screen's views
+    "screen_view_unknown",
 ]
 
 CODES: frozenset[str] = frozenset(get_args(Code))
