@@ -91,8 +91,10 @@ def _pair(x: int, y: int) -> tuple[int, int]:
     return (x, y) if x < y else (y, x)
 
 
-def meeting_web(session: Session, round_id: int) -> MeetingWeb:
-    """The whole web of one round, in three queries whatever its size."""
+def meeting_web(session: Session, round_id: int, before: MeetingWeb | None = None) -> MeetingWeb:
+    """The whole web of one round, in three queries whatever its size. `before`: an earlier web
+    of the round; when the same pairs are linked (a join, a consent, a repeat meeting), its
+    longest chain still holds and is not walked again."""
     people = dict(session.execute(
         select(Player.id, Player.team)
         .join(Participation, Participation.player_id == Player.id)
@@ -117,17 +119,22 @@ def meeting_web(session: Session, round_id: int) -> MeetingWeb:
         names[key] = (a_name, b_name) if a_id < b_id else (b_name, a_name)
     links = tuple(Link(x, y, n, names.get((x, y))) for (x, y), n in sorted(counts.items()))
     neighbours = tuple(Neighbour(pid, team) for pid, team in people.items())
-    return MeetingWeb(neighbours, links, figures_of(people, links))
+    same_pairs = before is not None and [(x.a, x.b) for x in before.links] == [
+        (x.a, x.b) for x in links]
+    chain = before.figures.longest_chain if before is not None and same_pairs else None
+    return MeetingWeb(neighbours, links, figures_of(people, links, chain))
 
 
-def figures_of(teams: dict[int, str | None], links: tuple[Link, ...]) -> Figures:
+def figures_of(teams: dict[int, str | None], links: tuple[Link, ...],
+               chain: int | None = None) -> Figures:
+    """`chain`: the longest chain when it is known already."""
     across = [teams[link.a] != teams[link.b] for link in links
               if teams[link.a] is not None and teams[link.b] is not None]
     return Figures(
         neighbours=len(teams),
         meetings=sum(link.meetings for link in links),
         across_streets=round(sum(across) / len(across), 3) if across else None,
-        longest_chain=longest_chain(links),
+        longest_chain=longest_chain(links) if chain is None else chain,
     )
 
 

@@ -118,6 +118,7 @@ def web_of(rnd: Round) -> MeetingWeb:
     webs: BoardCache | None = current_app.extensions.get("koppelkiek_webs")
     if webs is None:
         webs = current_app.extensions.setdefault("koppelkiek_webs", BoardCache(WEBS_KEPT))
+    before = webs.newest(rnd.id)  # its longest chain holds while the same pairs are linked
     made: MeetingWeb = webs.get_or_make((rnd.id, rnd.seq),
-                                        lambda: meeting_web(db_session(), rnd.id))
+                                        lambda: meeting_web(db_session(), rnd.id, before))
     return made

@@ -154,6 +154,12 @@ def test_the_web_of_a_round(session: Session) -> None:
                          Link(bob.id, cas.id, 1, ("Bob", "Cas")))
     assert web.figures == Figures(4, 3, 0.5, 2)
 
+    # A later web with the same pairs keeps the longest chain it was given; other pairs don't.
+    assert meeting_web(s, rnd.id, MeetingWeb((), web.links, Figures(0, 0, None, 7))
+                       ).figures.longest_chain == 7
+    assert meeting_web(s, rnd.id, MeetingWeb((), web.links[:1], Figures(0, 0, None, 7))
+                       ).figures.longest_chain == 2
+
     erase(s, cas, T0)  # Cas leaves the web, and his name with him
     web = meeting_web(s, rnd.id)
     assert [n.id for n in web.neighbours] == [ann.id, bob.id, dirk.id]
