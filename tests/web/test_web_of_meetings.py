@@ -15,13 +15,16 @@ import random
 import time
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from koppelkiek.db import db
+from koppelkiek.game.models import Round, StorySpot
 from koppelkiek.game.web import meeting_web
 from koppelkiek.realtime import socketio
 from tests.helpers import Clock, World
 from tests.web.test_live_feed import Photos, feed_of, named, paced, received, round_seq
+from tests.web.test_words import round_url, save_round, speaking, the_round
 
 __all__ = ["paced"]  # the fixture, shared with test_live_feed.py
 
@@ -186,3 +189,60 @@ def test_web_deltas_make_a_contiguous_chain_under_a_burst(paced: Flask, clock: C
     assert seq == round_seq(paced, world.round_id)
     assert web == web_now(paced, world.round_id)
     assert web["figures"]["meetings"] == 80
+
+
+def test_the_organiser_chooses_the_views_and_a_running_screen_hears_it(
+        world: World) -> None:
+    org = world.organiser_client()
+    screen, snap = watching_screen(world.app, world.round_id)
+    assert snap["round"]["screen"] == {"views": ["board"], "seconds": 20}  # as it was
+    page = org.get(round_url(world)).get_data(as_text=True)
+    assert 'name="screen_views" value="web"' in page
+    res = save_round(org, world, screen_views_shown="1", screen_views=["map", "web"],
+                     screen_view_seconds="12")
+    assert res.status_code == 302, res.get_data(as_text=True)
+    told = named(received(screen), "round")
+    assert [m["screen"] for m in told] == [{"views": ["web", "map"], "seconds": 12}]
+    assert told[0]["from_seq"] == snap["seq"] + 1
+    _, again = watching_screen(world.app, world.round_id)
+    assert again["round"]["screen"] == {"views": ["web", "map"], "seconds": 12}
+    # Saved again unchanged: no event, nothing for the screens.
+    assert save_round(org, world, screen_views_shown="1", screen_views=["web", "map"],
+                      screen_view_seconds="12").status_code == 302
+    assert named(received(screen), "round") == []
+    # None chosen: all of them.
+    assert save_round(org, world, screen_views_shown="1").status_code == 302
+    assert the_round(world.app, world).screen_views == "board,wall,web,map"
+
+
+@pytest.mark.parametrize(("fields", "code"), [
+    ({"screen_views": ["web", "tv"]}, "screen_view_unknown"),
+    ({"screen_views": ["web"], "screen_view_seconds": "4"}, "rule_out_of_range"),
+    ({"screen_views": ["web"], "screen_view_seconds": "601"}, "rule_out_of_range"),
+])
+def test_a_bad_view_is_refused_and_nothing_changes(world: World, fields: dict[str, Any],
+                                                   code: str) -> None:
+    org = speaking(world.organiser_client(), "en")
+    res = save_round(org, world, name="Nieuwe naam", screen_views_shown="1", **fields)
+    assert res.status_code == 422
+    assert f'data-code="{code}"' in res.get_data(as_text=True)
+    rnd = the_round(world.app, world)
+    assert (rnd.name, rnd.screen_views, rnd.screen_view_seconds) == ("Zomerronde", "board", 20)
+
+
+def test_the_map_view_names_a_teller_only_when_they_agreed(world: World) -> None:
+    _, body = world.join("Fatma")
+    _, other = world.join("Jan")
+    with db.sessions(world.app)() as s:
+        rnd = s.get(Round, world.round_id)
+        assert rnd is not None
+        for name, teller, named_ in (("Oude smederij", body["player"]["id"], True),
+                                     ("Molen", other["player"]["id"], False)):
+            s.add(StorySpot(neighbourhood_id=rnd.neighbourhood_id, name=name, story="...",
+                            lat=52.076, lon=5.124, teller_id=teller, teller_named=named_))
+        s.commit()
+    found = world.app.test_client().get(f"/screen/{world.round_id}/map").get_json()
+    assert found["outline"]["type"] == "Polygon"
+    assert {spot["name"]: spot["teller"] for spot in found["spots"]} == {
+        "Oude smederij": "Fatma", "Molen": None}
+    assert world.app.test_client().get("/screen/999999/map").status_code == 404
