@@ -13,6 +13,9 @@
   var PALETTE = ["#ffd54f", "#4fc3f7", "#f06292", "#81c784", "#ba68c8", "#ff8a65", "#4db6ac",
     "#e57373", "#aed581", "#90a4ae"];
   var NO_STREET = "#eceff1", MAX_LEGEND = 8;
+  // Names that fit without covering each other, newest first, and never more than this many:
+  // a big web cannot show every pair's names at once.
+  var MAX_NAMES = 40;
   var nodes = new Map(), links = new Map();  // player id -> node; "a-b" -> link
   var streets = [];
   var layers = {}, sim = null;
@@ -131,6 +134,18 @@
         l.label.setAttribute("y", ((a.y + b.y) / 2).toFixed(1));
       }
     });
+    placeNames();
+  }
+  function placeNames() {
+    var placed = [], named = Array.from(links.values()).filter(function (l) { return l.label; }).reverse();
+    named.forEach(function (l, i) {
+      var box = i < MAX_NAMES ? l.label.getBoundingClientRect() : null;
+      var free = box && box.width > 0 && placed.every(function (p) {
+        return box.right + 4 < p.left || p.right + 4 < box.left || box.bottom + 2 < p.top || p.bottom + 2 < box.top;
+      });
+      if (free) placed.push(box);
+      l.label.setAttribute("visibility", free ? "visible" : "hidden");
+    });
   }
 
   // After any change: colours, legend, and the layout warmed up again (gently for a delta).
@@ -147,11 +162,14 @@
     if (!sim) {
       sim = d3.forceSimulation().alphaDecay(0.03).on("tick", draw);
     }
+    // Room for names while the web is small; close together once it is large.
+    var reach = Math.max(30, Math.min(170, Math.sqrt(s.w * s.h / (all.length + 1)) * 0.5));
     sim.nodes(all)
-      .force("link", d3.forceLink(wired).id(function (d) { return d.id; }).distance(40))
-      .force("charge", d3.forceManyBody().strength(-40).distanceMax(Math.max(s.w, s.h) / 3))
-      .force("x", d3.forceX(s.w / 2).strength(0.04))
-      .force("y", d3.forceY(s.h / 2).strength(0.07))
+      .force("link", d3.forceLink(wired).id(function (d) { return d.id; }).distance(reach))
+      .force("charge", d3.forceManyBody().strength(-Math.min(600, reach * 4))
+        .distanceMax(Math.max(s.w, s.h) / 2))
+      .force("x", d3.forceX(s.w / 2).strength(0.03))
+      .force("y", d3.forceY(s.h / 2).strength(0.05))
       .alpha(Math.max(sim.alpha(), heat)).restart();
     body.setAttribute("data-web-nodes", String(nodes.size));
     body.setAttribute("data-web-links", String(links.size));
@@ -219,10 +237,13 @@
       var xy = at(s.lon, s.lat);
       var g = make("g", { "class": "spot", "data-spot-id": String(s.id) }, map);
       make("circle", { cx: xy[0].toFixed(1), cy: xy[1].toFixed(1), r: "9" }, g);
-      var label = make("text", { x: (xy[0] + 14).toFixed(1), y: xy[1].toFixed(1), "class": "spot-name" }, g);
+      // Names to the right of the spot, or to its left in the east half, so they stay inside.
+      var east = xy[0] > w / 2, x = (east ? xy[0] - 14 : xy[0] + 14).toFixed(1);
+      var anchor = east ? "end" : "start";
+      var label = make("text", { x: x, y: xy[1].toFixed(1), "text-anchor": anchor, "class": "spot-name" }, g);
       label.textContent = s.name;
       if (s.teller) {
-        var teller = make("text", { x: (xy[0] + 14).toFixed(1), y: xy[1].toFixed(1), dy: "1.3em", "class": "spot-teller", "data-testid": "spot-teller" }, g);
+        var teller = make("text", { x: x, y: xy[1].toFixed(1), dy: "1.3em", "text-anchor": anchor, "class": "spot-teller", "data-testid": "spot-teller" }, g);
         teller.textContent = msg("told-by").replace("__NAME__", s.teller);
       }
     });

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from tests.browser.phones import (
@@ -18,7 +19,8 @@ from tests.browser.phones import (
     same_document,
     send_photo,
 )
-from tests.browser.test_big_screen import HD, check_layout
+from tests.browser.test_accessibility import axe_problems
+from tests.browser.test_big_screen import HD, api_join, check_layout, photo_on_wall
 from tests.browser.test_running_a_game import answer_consent, log_in_organiser, open_play_tab
 from tests.live_server import Server
 
@@ -39,7 +41,7 @@ def choose_views(console: Any, server: Server, round_id: int, views: list[str],
 
 
 def test_the_screen_rotates_through_the_chosen_views(
-    server: Server, big_screen: Any, desktop: Any, tmp_path: Path,
+    server: Server, big_screen: Any, desktop: Any, screenshots: Path, tmp_path: Path,
 ) -> None:
     organiser = "views@koppelkiek.test"
     rnd = arezzo_round(server, "Arezzo Pieve", tmp_path, organiser=organiser)
@@ -75,6 +77,8 @@ def test_the_screen_rotates_through_the_chosen_views(
     expect(screen.locator("#spot-map .spot-name")).to_have_text(["Pieve di Santa Maria"])
     expect(screen.get_by_test_id("spot-teller")).to_have_count(0)  # an organiser's own spot
     check_layout(screen, HD, photos=0)
+    screen.screenshot(path=screenshots / "screen-map.png", animations="disabled")
+    assert axe_problems(screen) == []
     expect(body).to_have_attribute("data-view", "web", timeout=15_000)  # and round again
 
     # Back to the leaderboard with the photos beside it, alone: the turning stops there.
@@ -86,7 +90,8 @@ def test_the_screen_rotates_through_the_chosen_views(
 
 
 def test_the_web_grows_live_when_two_phones_meet(
-    server: Server, phone: Any, big_screen: Any, desktop: Any, tmp_path: Path,
+    server: Server, phone: Any, big_screen: Any, desktop: Any, screenshots: Path,
+    tmp_path: Path,
 ) -> None:
     organiser = "web@koppelkiek.test"
     rnd = arezzo_round(server, "Arezzo Web", tmp_path, organiser=organiser)
@@ -120,5 +125,30 @@ def test_the_web_grows_live_when_two_phones_meet(
     expect(screen.locator("#web .web-name")).to_have_text(["Chiara & Marco"])
     expect(screen.locator("#web line.named")).to_have_count(1)
     expect(screen.get_by_test_id("web-legend")).to_contain_text("geen straat")
+
+    # More neighbours from two streets meet (through the API): one chain of three across a
+    # street, coloured by street, with its figures.
+    http = requests.Session()
+    people = {name: api_join(http, server, rnd["join_code"], name, street)
+              for name, street in (("Giulia", "Via Roma"), ("Luca", "Via Roma"),
+                                   ("Sofia", "Corso Italia"), ("Paolo", "Corso Italia"))}
+    for (a_name, b_name), camera in zip((("Giulia", "Luca"), ("Luca", "Sofia"),
+                                         ("Sofia", "Paolo")),
+                                        ("DSCN0027.jpg", "DSCN0029.jpg", "DSCN0038.jpg"),
+                                        strict=True):
+        photo_on_wall(http, server, people[a_name], people[b_name], camera, tmp_path)
+    expect(screen.locator("#web line")).to_have_count(4)
+    expect(screen.get_by_test_id("fig-neighbours")).to_have_text("6")
+    expect(screen.get_by_test_id("fig-meetings")).to_have_text("4")
+    expect(screen.get_by_test_id("fig-across")).to_have_text("33%")  # 1 of the 3 with streets
+    expect(screen.get_by_test_id("fig-chain")).to_have_text("3")
+    expect(screen.locator("#web-legend li")).to_have_text(
+        ["Corso Italia", "Via Roma", "geen straat"])
+    fills = screen.evaluate("[...document.querySelectorAll('#web circle')]"
+                            ".map(c => c.getAttribute('fill'))")
+    assert len(set(fills)) == 3, fills  # a colour per street, one for no street
+    screen.wait_for_timeout(3000)  # the layout settles, for the picture only
     check_layout(screen, HD, photos=0)
+    screen.screenshot(path=screenshots / "screen-web.png", animations="disabled")
+    assert axe_problems(screen) == []
     assert same_document(screen), "the screen reloaded"
