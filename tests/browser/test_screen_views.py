@@ -60,10 +60,15 @@ def test_the_screen_rotates_through_the_chosen_views(
     body = screen.locator("body")
     expect(body).to_have_attribute("data-view", "board")  # a round made by the CLI: as it was
 
-    # The organiser picks the web and the map, 5 s each: the running screen follows at once.
-    choose_views(console, server, rnd["id"], ["web", "map"], 5)
-    expect(body).to_have_attribute("data-views", "web,map")
-    expect(body).to_have_attribute("data-view", "web")
+    # The organiser picks the wall, the web and the map, 5 s each: the running screen follows
+    # at once.
+    choose_views(console, server, rnd["id"], ["wall", "web", "map"], 5)
+    expect(body).to_have_attribute("data-views", "wall,web,map")
+    expect(body).to_have_attribute("data-view", "wall")
+    expect(screen.locator(".board")).to_be_hidden()
+    expect(screen.get_by_test_id("wall-empty")).to_be_visible()  # no photo yet: the invitation
+    check_layout(screen, HD, photos=0)
+    expect(body).to_have_attribute("data-view", "web", timeout=15_000)
     expect(screen.get_by_test_id("web-scene")).to_be_visible()
     expect(screen.locator(".board")).to_be_hidden()
     expect(screen.locator(".stage")).to_be_hidden()
@@ -79,7 +84,7 @@ def test_the_screen_rotates_through_the_chosen_views(
     check_layout(screen, HD, photos=0)
     screen.screenshot(path=screenshots / "screen-map.png", animations="disabled")
     assert axe_problems(screen) == []
-    expect(body).to_have_attribute("data-view", "web", timeout=15_000)  # and round again
+    expect(body).to_have_attribute("data-view", "wall", timeout=15_000)  # and round again
 
     # Back to the leaderboard with the photos beside it, alone: the turning stops there.
     choose_views(console, server, rnd["id"], ["board"], 5)
