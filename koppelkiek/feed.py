@@ -302,10 +302,13 @@ class Feed:
         if web is not None:
             messages.append(("web", {"from_seq": watched.web_seq + 1, "seq": upto, **web}))
             watched.web_seq = upto
+        # The screen's views concern screens only: phones hear of the round's own changes.
+        phones_too = any(kind.startswith("round_") and kind != "round_screen"
+                         for _, kind, _ in events)
         with self._lock:  # not while a socket is between its snapshot and its rooms
             for name, data in messages:
                 self._send(name, data, screens_room(round_id))
-                if name == "round":
+                if name == "round" and phones_too:
                     self._send(name, data, phones_room(round_id))
             watched.log.extend(messages)
             watched.seq = upto
