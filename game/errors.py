@@ -87,6 +87,8 @@ Code = Literal[
     "proposal_reason_unknown",
     # the organiser's words in other languages
     "language_unknown",
+    # the big screen's views
+    "screen_view_unknown",
 ]
 
 CODES: frozenset[str] = frozenset(get_args(Code))

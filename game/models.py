@@ -184,6 +184,12 @@ class Round(Base):
     # The big screen's languages, in turn ("nl,en"; empty: the screen's own), and their pace.
     screen_languages: Mapped[str] = mapped_column(String(64), default="", server_default="")
     screen_seconds: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    # The big screen's views, in turn ("board,wall,web,map"; game/screen_views.py), and how
+    # long each stays. "board" alone is the screen as it was before views: the console's form
+    # for a new round offers all four.
+    screen_views: Mapped[str] = mapped_column(String(64), default="board",
+                                              server_default="board")
+    screen_view_seconds: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     neighbourhood: Mapped[Neighbourhood] = relationship(back_populates="rounds")
 

@@ -28,6 +28,7 @@ from koppelkiek.game.rounds import (
     reschedule,
 )
 from koppelkiek.game.rounds import checked_name as checked_round_name
+from koppelkiek.game.screen_views import VIEWS
 from koppelkiek.game.standings import set_leaderboard
 from koppelkiek.game.words import checked_words, set_screen_languages
 
@@ -126,6 +127,7 @@ def seed_demo(session: Session, actor: Actor, email: str, password: str, boundar
                              timezone="Europe/Amsterdam", now=now, manager=organiser).value
     rnd = add_round(session, actor, hood, RoundSpec("Demo-middag", now - timedelta(minutes=5),
                                                     now + timedelta(hours=3)), now).value
+    rnd.screen_views = ",".join(VIEWS)  # the demo screen shows every view in turn
     events = list(move_round(session, actor, rnd, "start", now).events)
     for name, team in [("Fatma", "Everstraat"), ("Ömer", "Marijkeweg"),
                        ("Jan", "Everstraat"), ("Sanne", None)]:

@@ -66,12 +66,35 @@ class MeetingWeb:
                 "figures": self.figures.as_json()}
 
 
+def web_changes(before: MeetingWeb, after: MeetingWeb) -> dict[str, Any] | None:
+    """What a screen that shows `before` needs to show `after`; None when nothing changed.
+
+    Nodes and links that are new or changed come whole, those gone by their key; the figures
+    come whole, and the totals let a screen check that it holds the same web (else it asks
+    for a snapshot)."""
+    was_nodes = {n.id: n for n in before.neighbours}
+    now_nodes = {n.id: n for n in after.neighbours}
+    was_links = {(link.a, link.b): link for link in before.links}
+    now_links = {(link.a, link.b): link for link in after.links}
+    nodes = [n.as_json() for pid, n in now_nodes.items() if was_nodes.get(pid) != n]
+    gone = [pid for pid in was_nodes if pid not in now_nodes]
+    links = [link.as_json() for key, link in now_links.items() if was_links.get(key) != link]
+    unlinked = [list(key) for key in was_links if key not in now_links]
+    if not (nodes or gone or links or unlinked) and before.figures == after.figures:
+        return None
+    return {"nodes": nodes, "gone": gone, "links": links, "unlinked": unlinked,
+            "figures": after.figures.as_json(),
+            "totals": {"nodes": len(now_nodes), "links": len(now_links)}}
+
+
 def _pair(x: int, y: int) -> tuple[int, int]:
     return (x, y) if x < y else (y, x)
 
 
-def meeting_web(session: Session, round_id: int) -> MeetingWeb:
-    """The whole web of one round, in three queries whatever its size."""
+def meeting_web(session: Session, round_id: int, before: MeetingWeb | None = None) -> MeetingWeb:
+    """The whole web of one round, in three queries whatever its size. `before`: an earlier web
+    of the round; when the same pairs are linked (a join, a consent, a repeat meeting), its
+    longest chain still holds and is not walked again."""
     people = dict(session.execute(
         select(Player.id, Player.team)
         .join(Participation, Participation.player_id == Player.id)
@@ -96,17 +119,22 @@ def meeting_web(session: Session, round_id: int) -> MeetingWeb:
         names[key] = (a_name, b_name) if a_id < b_id else (b_name, a_name)
     links = tuple(Link(x, y, n, names.get((x, y))) for (x, y), n in sorted(counts.items()))
     neighbours = tuple(Neighbour(pid, team) for pid, team in people.items())
-    return MeetingWeb(neighbours, links, figures_of(people, links))
+    same_pairs = before is not None and [(x.a, x.b) for x in before.links] == [
+        (x.a, x.b) for x in links]
+    chain = before.figures.longest_chain if before is not None and same_pairs else None
+    return MeetingWeb(neighbours, links, figures_of(people, links, chain))
 
 
-def figures_of(teams: dict[int, str | None], links: tuple[Link, ...]) -> Figures:
+def figures_of(teams: dict[int, str | None], links: tuple[Link, ...],
+               chain: int | None = None) -> Figures:
+    """`chain`: the longest chain when it is known already."""
     across = [teams[link.a] != teams[link.b] for link in links
               if teams[link.a] is not None and teams[link.b] is not None]
     return Figures(
         neighbours=len(teams),
         meetings=sum(link.meetings for link in links),
         across_streets=round(sum(across) / len(across), 3) if across else None,
-        longest_chain=longest_chain(links),
+        longest_chain=longest_chain(links) if chain is None else chain,
     )
 
 
@@ -114,22 +142,56 @@ def longest_chain(links: tuple[Link, ...]) -> int:
     """The longest of the shortest chains between two neighbours (the web's diameter), in links.
 
     "Ann met Bob, who met Cas, who met Dirk" is a chain of 3: how far an introduction now
-    travels. Exact, by a breadth-first walk from every neighbour: O(n * links), a few hundred
-    milliseconds at 1,000 players, so callers cache it per seq rather than per message.
+    travels. Exact, by Takes and Kosters' bounding of eccentricities (2011): a walk from every
+    neighbour would cost O(n * links), a few hundred milliseconds at 1,000 players; bounding
+    needs only a handful of walks on a web like this one. Callers still cache it per seq.
     """
     around: dict[int, list[int]] = {}
     for link in links:
         around.setdefault(link.a, []).append(link.b)
         around.setdefault(link.b, []).append(link.a)
     longest = 0
+    seen: set[int] = set()
     for start in around:
-        far = {start: 0}
-        queue = deque([start])
-        while queue:
-            here = queue.popleft()
-            for there in around[here]:
-                if there not in far:
-                    far[there] = far[here] + 1
-                    queue.append(there)
-        longest = max(longest, max(far.values()))
+        if start not in seen:
+            part = set(_distances(around, start))
+            seen |= part
+            longest = max(longest, _diameter(around, part))
     return longest
+
+
+def _distances(around: dict[int, list[int]], start: int) -> dict[int, int]:
+    far = {start: 0}
+    queue = deque([start])
+    while queue:
+        here = queue.popleft()
+        for there in around[here]:
+            if there not in far:
+                far[there] = far[here] + 1
+                queue.append(there)
+    return far
+
+
+def _diameter(around: dict[int, list[int]], part: set[int]) -> int:
+    """The diameter of one connected part. Each walk bounds every neighbour's eccentricity
+    (low, high); the answer lies between the largest low and the largest high, and a neighbour
+    that can move neither any more is not walked from."""
+    low = dict.fromkeys(part, 0)
+    high = dict.fromkeys(part, len(part) - 1)
+    best_low, best_high = 0, len(part) - 1
+    candidates = set(part)
+    pick_high = True
+    while candidates and best_low < best_high:
+        start = (max(candidates, key=lambda v: (high[v], -v)) if pick_high
+                 else min(candidates, key=lambda v: (low[v], v)))
+        pick_high = not pick_high
+        far = _distances(around, start)
+        ecc = max(far.values())
+        for v in part:
+            low[v] = max(low[v], far[v], ecc - far[v])
+            high[v] = min(high[v], ecc + far[v])
+        best_low = max(low.values())
+        best_high = min(best_high, 2 * ecc, max(high.values()))
+        candidates = {v for v in candidates if low[v] < high[v]
+                      and not (high[v] <= best_low and 2 * low[v] >= best_high)}
+    return best_low

@@ -15,6 +15,7 @@ from koppelkiek.game.models import Round
 from koppelkiek.game.organisers import manages
 from koppelkiek.game.standings import Board, BoardCache, board, may_see_round
 from koppelkiek.game.wall import WALL_SIZE, WallPhoto, wall
+from koppelkiek.game.web import MeetingWeb, meeting_web
 from koppelkiek.identity import current_organiser, current_player
 
 # The board cache's bound, for all rounds together: a few recent seqs are all anyone reads,
@@ -25,6 +26,9 @@ BOARDS_BUDGET = 16 * 1024 * 1024  # bytes of serialized JSON
 # every join moves the seq, and a board of a thousand rows for each of them kept the event
 # loop busy. The feed sends the phones a newer top within seconds.
 PHONE_BOARD_AGE = 2.0
+# Webs of meetings kept, for all rounds together: the screens' snapshot and the live feed read
+# the newest; a web of 1,000 players is a few hundred kB.
+WEBS_KEPT = 4
 
 
 @dataclass(frozen=True)
@@ -108,3 +112,15 @@ def wall_json(photo: WallPhoto, lang: str | None = None) -> dict[str, Any]:
 def wall_of(rnd: Round, limit: int = WALL_SIZE, lang: str | None = None) -> list[dict[str, Any]]:
     """Photos both people agreed to show, that moderation allows; newest first."""
     return [wall_json(photo, lang) for photo in wall(db_session(), rnd.id, limit)]
+
+
+def web_of(rnd: Round) -> MeetingWeb:
+    """The round's web of meetings at its seq, cached under (round, seq) as the board is: the
+    snapshot of every screen and the live feed share one."""
+    webs: BoardCache | None = current_app.extensions.get("koppelkiek_webs")
+    if webs is None:
+        webs = current_app.extensions.setdefault("koppelkiek_webs", BoardCache(WEBS_KEPT))
+    before = webs.newest(rnd.id)  # its longest chain holds while the same pairs are linked
+    made: MeetingWeb = webs.get_or_make((rnd.id, rnd.seq),
+                                        lambda: meeting_web(db_session(), rnd.id, before))
+    return made

@@ -153,6 +153,8 @@ STATUS: dict[str, int] = {
     "proposal_reason_unknown": 422,
     # the organiser's words in other languages
     "language_unknown": 422,
+    # the big screen's views
+    "screen_view_unknown": 422,
 }
 
 # A refused HTTP request (werkzeug's, Flask-Limiter's) answers with the code for its status.

@@ -3,13 +3,19 @@
 The database is the truth. A pacer per process reads, at most every SCREEN_EVERY seconds, the
 seq of the rounds its own sockets watch. When one moved, it reads that round's events since it
 last sent, and sends screens one `standings` and one `round` message (and a `photo` per wall
-change) that together cover every seq in between: each carries `from_seq`..`seq`. Each process
+change) that together cover every seq in between: each carries `from_seq`..`seq`; and one `web`
+when the web of meetings changed (see below). Each process
 sends only to its own sockets (`ignore_queue`) and learns of changes from the database, not from
 the message queue, so several processes never duplicate or reorder a delta and no seq is skipped.
 
 Phones get their own row (`me`) as soon as their points change, the top of the board at most
 every PHONE_EVERY seconds, and a rank that only moved because others passed them at most every
 RANK_EVERY seconds. State per socket is one small record.
+
+The web of meetings goes to screens only, as its changes since the last `web` message: web
+messages make a chain of their own (`from_seq` is one past the previous web message's `seq`),
+so a screen that missed one asks for a snapshot. The web is made once per seq (board.web_of)
+and only while screens watch, in a tick whose events can change it.
 
 Each watched round keeps the last LOG_SIZE messages its screens were sent, so a screen that
 watches again with the seq it has (`since_seq`) gets just what it missed, as it was sent.
@@ -30,19 +36,24 @@ from flask_socketio import SocketIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from koppelkiek.board import full_board, wall_json
+from koppelkiek.board import full_board, wall_json, web_of
 from koppelkiek.db import session as db_session
 from koppelkiek.game.models import Meeting, Photo, Player, Round, RoundEvent, ScoreEntry
 from koppelkiek.game.rounds import RoundView
+from koppelkiek.game.screen_views import screen_json
 from koppelkiek.game.standings import TOP, Board, public_board, shown_rank
 from koppelkiek.game.values import PhotoStatus
 from koppelkiek.game.wall import wall_photo
+from koppelkiek.game.web import MeetingWeb, web_changes
 
 SCREEN_EVERY = 0.35  # seconds: screens get at most about three deltas a second
 PHONE_EVERY = 5.0  # seconds: phones get the top of the board at most this often
 YIELD_EVERY = 100  # phones told between two turns of the loop for requests
 RANK_EVERY = 15.0  # seconds: a phone hears that others passed it (rank only) at most this often
 WALL_KINDS = ("photo_wall", "photo_removed")
+# Events that never change the web of meetings (the rest may: a photo scored or rejected, a
+# player who joined, was renamed or erased, a photo that went on or off the wall).
+NOT_WEB = ("round_", "leaderboard_")
 # Screen messages kept per watched round for replays: at about three a second, the last 20 s
 # or so, which covers a reconnect (screen.js retries within 5 s).
 LOG_SIZE = 64
@@ -87,6 +98,10 @@ class Watched:
     phones_due: bool = False  # a rank move or a new top waits for its turn
     # The messages screens were sent, contiguous in seq and ending at `seq`.
     log: deque[Message] = field(default_factory=lambda: deque(maxlen=LOG_SIZE))
+    # The web of meetings as last sent to screens, and that message's seq; None: no screen
+    # watched, so it was not kept up to date.
+    web: MeetingWeb | None = None
+    web_seq: int = 0
 
     def missed(self, since: int) -> list[Message] | None:
         """What a screen that has `since` missed; None when the log no longer reaches back."""
@@ -94,7 +109,9 @@ class Watched:
             return None
         if since == self.seq:
             return []
-        if not self.log or self.log[0][1]["from_seq"] > since + 1:
+        # The main chain decides (a web message's from_seq may reach further back).
+        first = next((body for name, body in self.log if name != "web"), None)
+        if first is None or first["from_seq"] > since + 1:
             return None
         return [(name, body) for name, body in self.log if body["seq"] > since]
 
@@ -148,10 +165,13 @@ class Feed:
             return watched is not None and watched.missed(since) is not None
 
     def watch(self, sid: str, rnd: Round, full: Board, phone: Phone | None,
-              answer: Callable[[list[Message] | None], None], since: int | None = None) -> None:
+              answer: Callable[[list[Message] | None], None], since: int | None = None,
+              web: MeetingWeb | None = None) -> None:
         """`answer` joins the socket's rooms and sends it what it missed since `since` (a list,
         when the log still holds it), or else (None) its snapshot at `rnd.seq`. It runs under
-        the lock the feed sends under, so no delta can overtake the answer."""
+        the lock the feed sends under, so no delta can overtake the answer. `web`: a screen's
+        web of meetings at `rnd.seq` (its snapshot's), from which the feed tells changes when
+        no screen watched before."""
         public = public_board(rnd, full, insider=False)
         with self._lock:
             watched = self._rounds.get(rnd.id)
@@ -165,6 +185,8 @@ class Feed:
                     top_at=time.monotonic())
             if phone is None:
                 watched.screens.add(sid)
+                if watched.web is None and web is not None:
+                    watched.web, watched.web_seq = web, rnd.seq
             else:
                 watched.phones[sid] = phone
             self._where[sid] = rnd.id
@@ -271,22 +293,42 @@ class Feed:
                 continue  # a later message of the same kind tells the newer state
             messages.append((name, {"from_seq": start, "seq": seq, **body}))
             start = seq + 1
+        web = self._web(rnd, watched, events)
         if start <= upto:  # seqs without an event row (never expected): still cover them
             if messages:
                 messages[-1][1]["seq"] = upto
             else:
                 body = self._standings(s, rnd, watched, public, None)
                 messages.append(("standings", {"from_seq": start, "seq": upto, **body}))
+        if web is not None:
+            messages.append(("web", {"from_seq": watched.web_seq + 1, "seq": upto, **web}))
+            watched.web_seq = upto
+        # The screen's views concern screens only: phones hear of the round's own changes.
+        phones_too = any(kind.startswith("round_") and kind != "round_screen"
+                         for _, kind, _ in events)
         with self._lock:  # not while a socket is between its snapshot and its rooms
             for name, data in messages:
                 self._send(name, data, screens_room(round_id))
-                if name == "round":
+                if name == "round" and phones_too:
                     self._send(name, data, phones_room(round_id))
             watched.log.extend(messages)
             watched.seq = upto
         # The end: every phone gets its final row with it, for its thank-you.
         ended = any(kind == "round_end" for _, kind, _ in events)
         self._tell_phones(rnd, watched, full, now, final=ended)
+
+    @staticmethod
+    def _web(rnd: Round, watched: Watched, events: list[Any]) -> dict[str, Any] | None:
+        """What changed in the web of meetings for screens; none while no screen watches."""
+        if not watched.screens:
+            watched.web = None
+            return None
+        if watched.web is None or all(kind.startswith(NOT_WEB) for _, kind, _ in events):
+            return None
+        after = web_of(rnd)
+        changes = web_changes(watched.web, after)
+        watched.web = after
+        return changes
 
     def _standings(self, s: Session, rnd: Round, watched: Watched, public: Board,
                    scored_seq: int | None) -> dict[str, Any]:
@@ -329,7 +371,7 @@ class Feed:
     def _round(rnd: Round) -> dict[str, Any]:
         view = RoundView.of(rnd)
         return {"round_id": view.id, "state": view.state, "starts_at": view.starts_at.isoformat(),
-                "ends_at": view.ends_at.isoformat()}
+                "ends_at": view.ends_at.isoformat(), "screen": screen_json(rnd)}
 
     def _tell_phones(self, rnd: Round, watched: Watched, full: Board,
                      now: float, final: bool = False) -> None:

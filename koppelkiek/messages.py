@@ -155,6 +155,8 @@ MESSAGES: dict[str, Any] = {
     # the organiser's words in other languages
     "language_unknown": _l("The language \"%(language)s\" is not offered here. Choose one from "
                            "the list."),
+    # the big screen's views
+    "screen_view_unknown": _l("The big screen has no view \"%(view)s\". Choose from the list."),
     # no 500 for any input (issue 11)
     "photo_removed": _l("This photo was removed: a player deleted their data, or the round's "
                         "photos were cleared. Your points stay."),

@@ -31,6 +31,7 @@ from koppelkiek.errors import Refusal, status_of
 from koppelkiek.extensions import limiter
 from koppelkiek.game.audit import audit_log
 from koppelkiek.game.errors import GameError
+from koppelkiek.game.events import Event
 from koppelkiek.game.models import Neighbourhood, Participation, Round
 from koppelkiek.game.neighbourhoods import outline_svg
 from koppelkiek.game.organisers import authenticate, sign_out_everywhere
@@ -41,6 +42,7 @@ from koppelkiek.game.organising import (
     move_round,
     word_round,
 )
+from koppelkiek.game.outcome import Outcome
 from koppelkiek.game.rounds import (
     BROWSER_ONLY_MODES,
     LEADERBOARD_MODES,
@@ -49,6 +51,7 @@ from koppelkiek.game.rounds import (
     TRANSITIONS,
     RoundSpec,
 )
+from koppelkiek.game.screen_views import VIEWS, screen_views, set_screen_views
 from koppelkiek.game.words import screen_languages
 from koppelkiek.glance import summary
 from koppelkiek.identity import (
@@ -98,6 +101,7 @@ class RoundForm(FlaskForm):
     # The big screen's seconds per language; its languages (screen_languages) and the name in
     # other languages (name_<lang>) come from request.form: one field each per language.
     screen_seconds = IntegerField(validators=[Optional()])
+    screen_view_seconds = IntegerField(validators=[Optional()])  # its views: request.form
 
 
 for _column, _low, _high in RULES:
@@ -244,11 +248,17 @@ def _spec(form: RoundForm, hood: Neighbourhood) -> RoundSpec:
                      _local(form.ends.data, hood.timezone))
 
 
-def _word_round(rnd: Round, form: RoundForm) -> None:
-    """The translations and screen languages typed with the name, in the same transaction."""
+def _word_round(rnd: Round, form: RoundForm) -> tuple[Event, ...]:
+    """The translations and the screen's languages and views typed with the name, in the same
+    transaction; the views' change, for a running screen."""
     word_round(db_session(), acting_organiser(), rnd, {
         lang: fields["name"] for lang, fields in typed_words(request.form, ("name",)).items()},
         request.form.getlist("screen_languages"), form.screen_seconds.data, LANGUAGES, now())
+    if "screen_views_shown" not in request.form:  # a form without the views' fieldset
+        return ()
+    return set_screen_views(db_session(), acting_organiser(), rnd,
+                            request.form.getlist("screen_views"), form.screen_view_seconds.data,
+                            now()).events
 
 
 def _word_fields(rnd: Round | None) -> dict[str, Any]:
@@ -256,11 +266,15 @@ def _word_fields(rnd: Round | None) -> dict[str, Any]:
     if request.method == "POST":
         return {"names": {lang: request.form.get(f"name_{lang}", "") for lang in LANGUAGES},
                 "screen": request.form.getlist("screen_languages"),
-                "seconds": request.form.get("screen_seconds", "")}
+                "seconds": request.form.get("screen_seconds", ""),
+                "views": request.form.getlist("screen_views"),
+                "view_seconds": request.form.get("screen_view_seconds", ""), "all_views": VIEWS}
     return {"names": {lang: ((rnd.words or {}).get(lang) or {}).get("name", "") if rnd else ""
                       for lang in LANGUAGES},
             "screen": screen_languages(rnd) if rnd else [],
-            "seconds": rnd.screen_seconds if rnd else 15}
+            "seconds": rnd.screen_seconds if rnd else 15,
+            "views": screen_views(rnd) if rnd else list(VIEWS),
+            "view_seconds": rnd.screen_view_seconds if rnd else 20, "all_views": VIEWS}
 
 
 def _rules_from(form: RoundForm) -> dict[str, object]:
@@ -284,8 +298,7 @@ def create_round_submit(slug: str) -> Any:
         ), 422
     made = add_round(db_session(), acting_organiser(), hood, _spec(form, hood), now(),
                      _rules_from(form))
-    _word_round(made.value, form)
-    rnd = commit(made)
+    rnd = commit(Outcome(made.value, made.events + _word_round(made.value, form)))
     return redirect(url_for("organise.round_page", round_id=rnd.id))
 
 
@@ -314,8 +327,7 @@ def round_rules(round_id: int) -> Any:
         return redirect(url_for("organise.round_page", round_id=rnd.id)), 303
     edited = edit_round(db_session(), acting_organiser(), rnd, _spec(form, rnd.neighbourhood),
                         _rules_from(form), now())
-    _word_round(rnd, form)
-    commit(edited)
+    commit(Outcome(edited.value, edited.events + _word_round(rnd, form)))
     flash(gettext("Round saved."))
     return redirect(url_for("organise.round_page", round_id=rnd.id))
 

@@ -12,7 +12,7 @@ from flask import session as socket_session
 from flask_socketio import SocketIO, emit, join_room, leave_room
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from koppelkiek.board import full_board, organiser_of, recent_board, wall_of
+from koppelkiek.board import full_board, organiser_of, recent_board, wall_of, web_of
 from koppelkiek.db import session as db_session
 from koppelkiek.feed import Feed, Message, Phone, latest_scored, phones_room, screens_room
 from koppelkiek.game.errors import GameError
@@ -28,6 +28,7 @@ from koppelkiek.game.events import (
 from koppelkiek.game.models import ROW_ID_MAX, Player, Round
 from koppelkiek.game.players import by_token
 from koppelkiek.game.rounds import RoundView
+from koppelkiek.game.screen_views import screen_json
 from koppelkiek.game.standings import (
     TOP,
     Board,
@@ -114,8 +115,10 @@ def _board_part(public: Board) -> dict[str, Any]:
 def snapshot(rnd: Round, insider: bool) -> dict[str, Any]:
     public = public_board(rnd, full_board(rnd), insider)
     scored = {} if public.hidden else latest_scored(db_session(), rnd.id)
-    return {"seq": rnd.seq, "round": round_payload(rnd, leaderboard=rnd.leaderboard),
-            **_board_part(public), "photos": wall_of(rnd, lang=speaking()), "scored": scored}
+    return {"seq": rnd.seq,
+            "round": round_payload(rnd, leaderboard=rnd.leaderboard, screen=screen_json(rnd)),
+            **_board_part(public), "photos": wall_of(rnd, lang=speaking()), "scored": scored,
+            "web": web_of(rnd).as_json()}
 
 
 def phone_snapshot(rnd: Round, player_id: int | None) -> dict[str, Any]:
@@ -193,7 +196,7 @@ def on_watch(data: Any) -> None:
     board = recent_board(rnd) if phone else full_board(rnd)
     feed().watch(request.sid, rnd, board,  # type: ignore[attr-defined]
                  Phone(pid, (me["points"], me["meetings"], me["rank"])) if phone else None,
-                 join_and_answer, since)
+                 join_and_answer, since, web=None if phone else web_of(rnd))
 
 
 @socketio.on("disconnect")

@@ -28,6 +28,14 @@ SCREEN_LABELS = {
     "latest-points": _l("Latest points"),
     "invite": _l("Who takes the first koppelkiek?"),
     "how": _l("Meet a neighbour, scan their code and take a photo together."),
+    "web": _l("Who met whom"),
+    "web-neighbours": _l("neighbours taking part"),
+    "web-meetings": _l("meetings"),
+    "web-across": _l("across streets"),
+    "web-chain": _l("longest chain"),
+    "web-named": _l("Names only on links whose photo both agreed to show."),
+    "map": _l("Stories of the neighbourhood"),
+    "map-empty": _l("No story spots yet."),
 }
 SCREEN_MESSAGES = {
     "live": _l("Ends in"),
@@ -39,6 +47,7 @@ SCREEN_MESSAGES = {
     "chime-on": _l("Chime on"),
     "chime-off": _l("Chime off"),
     "told-by": _l("told by %(name)s"),
+    "no-street": _l("no street"),
 }
 
 

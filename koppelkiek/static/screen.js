@@ -200,6 +200,27 @@
   }
   setInterval(renderClock, 1000);
 
+  // The views, in turn: which the organiser chose and how long each stays. A change comes with
+  // the round's own messages, so a running screen follows it without a reload.
+  var views = { list: [body.getAttribute("data-view")], seconds: 20 }, viewSince = Date.now();
+  function showView(view) {
+    body.setAttribute("data-view", view);
+    viewSince = Date.now();
+    if (view === "web" && window.kkWeb) window.kkWeb.shown();
+    if (view === "map" && window.kkMap) window.kkMap.show();
+  }
+  function setViews(screen) {
+    if (!screen || !screen.views || !screen.views.length) return;
+    views.list = screen.views; views.seconds = screen.seconds;
+    body.setAttribute("data-views", views.list.join(","));
+    if (views.list.indexOf(body.getAttribute("data-view")) < 0) showView(views.list[0]);
+  }
+  setInterval(function () {
+    if (views.list.length < 2 || Date.now() - viewSince < views.seconds * 1000) return;
+    var at = views.list.indexOf(body.getAttribute("data-view"));
+    showView(views.list[(at + 1) % views.list.length]);
+  }, 500);
+
   function applySnapshot(snap) {
     // A draft round's page showed nothing of it; now that it is public, load the real one.
     if (body.hasAttribute("data-closed")) { window.location.reload(); return; }
@@ -209,6 +230,9 @@
     state.photos = (snap.photos || []).slice(0, MAX_PHOTOS);
     document.getElementById("round-name").textContent = snap.round.name;
     body.setAttribute("data-seq", String(snap.seq));
+    setViews(snap.round.screen);
+    webSeq = snap.seq;
+    if (snap.web && window.kkWeb) window.kkWeb.reset(snap.web);
     renderClock(); renderBoard(); renderWall();
     if (state.hidden) document.getElementById("scored").hidden = true;
     else showScored(snap.scored);
@@ -223,7 +247,15 @@
     document.getElementById("reconnecting").hidden = false;
     body.classList.add("offline");
   });
+  var webSeq = 0;  // the web's own chain of deltas (docs/api.md)
   var watcher = kk.watchRound(socket, { round_id: roundId }, applySnapshot);
+  socket.on("web", function (m) {
+    if (m.seq <= webSeq || !window.kkWeb) return;
+    // It follows the messages up to its seq; a gap in either chain asks for a snapshot.
+    if (m.from_seq > webSeq + 1 || m.seq !== watcher.seq) { if (!watcher.resyncing) watcher.ask(); return; }
+    webSeq = m.seq;
+    if (!window.kkWeb.apply(m) && !watcher.resyncing) watcher.ask();
+  });
   // A round that has not opened yet is not public: keep asking until it is, no reload needed.
   socket.on("refused", function () { setTimeout(watcher.ask, 15000); });
   // The body shows the seq the screen is at (data-seq), for a look and for the tests.
@@ -235,6 +267,7 @@
   }
   watcher.delta("round", atSeq(function (m) {
     state.round.state = m.state; state.round.ends_at = m.ends_at; state.round.starts_at = m.starts_at;
+    setViews(m.screen);
     renderClock(); renderBoard();
   }));
   watcher.delta("standings", atSeq(function (m) {
