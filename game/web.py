@@ -11,6 +11,7 @@ drawn without names. Erased players are not in the web at all.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session, aliased
 from koppelkiek.game.models import Meeting, Participation, Photo, Player
 from koppelkiek.game.values import PhotoStatus
 
+Pause = Callable[[], None] | None  # called between two walks of a long computation
 
 @dataclass(frozen=True, slots=True)
 class Neighbour:
@@ -91,10 +93,11 @@ def _pair(x: int, y: int) -> tuple[int, int]:
     return (x, y) if x < y else (y, x)
 
 
-def meeting_web(session: Session, round_id: int, before: MeetingWeb | None = None) -> MeetingWeb:
+def meeting_web(session: Session, round_id: int, before: MeetingWeb | None = None,
+                pause: Pause = None) -> MeetingWeb:
     """The whole web of one round, in three queries whatever its size. `before`: an earlier web
     of the round; when the same pairs are linked (a join, a consent, a repeat meeting), its
-    longest chain still holds and is not walked again."""
+    longest chain still holds and is not walked again. `pause`: see longest_chain."""
     people = dict(session.execute(
         select(Player.id, Player.team)
         .join(Participation, Participation.player_id == Player.id)
@@ -122,11 +125,11 @@ def meeting_web(session: Session, round_id: int, before: MeetingWeb | None = Non
     same_pairs = before is not None and [(x.a, x.b) for x in before.links] == [
         (x.a, x.b) for x in links]
     chain = before.figures.longest_chain if before is not None and same_pairs else None
-    return MeetingWeb(neighbours, links, figures_of(people, links, chain))
+    return MeetingWeb(neighbours, links, figures_of(people, links, chain, pause))
 
 
 def figures_of(teams: dict[int, str | None], links: tuple[Link, ...],
-               chain: int | None = None) -> Figures:
+               chain: int | None = None, pause: Pause = None) -> Figures:
     """`chain`: the longest chain when it is known already."""
     across = [teams[link.a] != teams[link.b] for link in links
               if teams[link.a] is not None and teams[link.b] is not None]
@@ -134,17 +137,18 @@ def figures_of(teams: dict[int, str | None], links: tuple[Link, ...],
         neighbours=len(teams),
         meetings=sum(link.meetings for link in links),
         across_streets=round(sum(across) / len(across), 3) if across else None,
-        longest_chain=longest_chain(links) if chain is None else chain,
+        longest_chain=longest_chain(links, pause) if chain is None else chain,
     )
 
 
-def longest_chain(links: tuple[Link, ...]) -> int:
+def longest_chain(links: tuple[Link, ...], pause: Pause = None) -> int:
     """The longest of the shortest chains between two neighbours (the web's diameter), in links.
 
     "Ann met Bob, who met Cas, who met Dirk" is a chain of 3: how far an introduction now
     travels. Exact, by Takes and Kosters' bounding of eccentricities (2011): a walk from every
     neighbour would cost O(n * links), a few hundred milliseconds at 1,000 players; bounding
     needs only a handful of walks on a web like this one. Callers still cache it per seq.
+    `pause` is called between two walks: a server lets its other work run there.
     """
     around: dict[int, list[int]] = {}
     for link in links:
@@ -156,7 +160,7 @@ def longest_chain(links: tuple[Link, ...]) -> int:
         if start not in seen:
             part = set(_distances(around, start))
             seen |= part
-            longest = max(longest, _diameter(around, part))
+            longest = max(longest, _diameter(around, part, pause))
     return longest
 
 
@@ -172,7 +176,7 @@ def _distances(around: dict[int, list[int]], start: int) -> dict[int, int]:
     return far
 
 
-def _diameter(around: dict[int, list[int]], part: set[int]) -> int:
+def _diameter(around: dict[int, list[int]], part: set[int], pause: Pause = None) -> int:
     """The diameter of one connected part. Each walk bounds every neighbour's eccentricity
     (low, high); the answer lies between the largest low and the largest high, and a neighbour
     that can move neither any more is not walked from."""
@@ -185,6 +189,8 @@ def _diameter(around: dict[int, list[int]], part: set[int]) -> int:
         start = (max(candidates, key=lambda v: (high[v], -v)) if pick_high
                  else min(candidates, key=lambda v: (low[v], v)))
         pick_high = not pick_high
+        if pause is not None:
+            pause()
         far = _distances(around, start)
         ecc = max(far.values())
         for v in part:

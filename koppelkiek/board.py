@@ -114,6 +114,11 @@ def wall_of(rnd: Round, limit: int = WALL_SIZE, lang: str | None = None) -> list
     return [wall_json(photo, lang) for photo in wall(db_session(), rnd.id, limit)]
 
 
+def _let_others_run() -> None:
+    # Under gevent (serve) this is gevent.sleep(0): requests run between two walks of the web.
+    time.sleep(0)
+
+
 def web_of(rnd: Round) -> MeetingWeb:
     """The round's web of meetings at its seq, cached under (round, seq) as the board is: the
     snapshot of every screen and the live feed share one."""
@@ -122,5 +127,6 @@ def web_of(rnd: Round) -> MeetingWeb:
         webs = current_app.extensions.setdefault("koppelkiek_webs", BoardCache(WEBS_KEPT))
     before = webs.newest(rnd.id)  # its longest chain holds while the same pairs are linked
     made: MeetingWeb = webs.get_or_make((rnd.id, rnd.seq),
-                                        lambda: meeting_web(db_session(), rnd.id, before))
+                                        lambda: meeting_web(db_session(), rnd.id, before,
+                                                            pause=_let_others_run))
     return made

@@ -49,6 +49,9 @@ from koppelkiek.game.web import MeetingWeb, web_changes
 SCREEN_EVERY = 0.35  # seconds: screens get at most about three deltas a second
 PHONE_EVERY = 5.0  # seconds: phones get the top of the board at most this often
 YIELD_EVERY = 100  # phones told between two turns of the loop for requests
+# The web is the costliest message to make (every pair of the round, and its longest chain):
+# a growing web of dots needs no more than this, however many photos a second come in.
+WEB_EVERY = 3.0  # seconds: screens get the web's changes at most this often
 RANK_EVERY = 15.0  # seconds: a phone hears that others passed it (rank only) at most this often
 WALL_KINDS = ("photo_wall", "photo_removed")
 # Events that never change the web of meetings (the rest may: a photo scored or rejected, a
@@ -102,6 +105,8 @@ class Watched:
     # watched, so it was not kept up to date.
     web: MeetingWeb | None = None
     web_seq: int = 0
+    web_at: float = 0.0  # when screens last got a web message
+    web_due: bool = False  # the web changed since; it waits for its turn (WEB_EVERY)
 
     def missed(self, since: int) -> list[Message] | None:
         """What a screen that has `since` missed; None when the log no longer reaches back."""
@@ -257,7 +262,10 @@ class Feed:
                     continue
                 if seqs[round_id] > watched.seq:
                     self._advance(s, round_id, watched, now)
-                elif watched.phones_due and now - watched.top_at >= PHONE_EVERY:
+                    continue
+                if watched.web_due and now - watched.web_at >= WEB_EVERY:
+                    self._web_only(s, round_id, watched, now)
+                if watched.phones_due and now - watched.top_at >= PHONE_EVERY:
                     rnd = s.get(Round, round_id)
                     if rnd is not None:
                         self._tell_phones(rnd, watched, full_board(rnd), now)
@@ -293,7 +301,7 @@ class Feed:
                 continue  # a later message of the same kind tells the newer state
             messages.append((name, {"from_seq": start, "seq": seq, **body}))
             start = seq + 1
-        web = self._web(rnd, watched, events)
+        web = self._web(rnd, watched, events, now)
         if start <= upto:  # seqs without an event row (never expected): still cover them
             if messages:
                 messages[-1][1]["seq"] = upto
@@ -318,17 +326,36 @@ class Feed:
         self._tell_phones(rnd, watched, full, now, final=ended)
 
     @staticmethod
-    def _web(rnd: Round, watched: Watched, events: list[Any]) -> dict[str, Any] | None:
-        """What changed in the web of meetings for screens; none while no screen watches."""
+    def _web(rnd: Round, watched: Watched, events: list[Any], now: float) -> dict[str, Any] | None:
+        """What changed in the web of meetings for screens, at most every WEB_EVERY; none while
+        no screen watches."""
         if not watched.screens:
-            watched.web = None
+            watched.web, watched.web_due = None, False
             return None
-        if watched.web is None or all(kind.startswith(NOT_WEB) for _, kind, _ in events):
+        if watched.web is None:
+            return None
+        if any(not kind.startswith(NOT_WEB) for _, kind, _ in events):
+            watched.web_due = True
+        if not watched.web_due or now - watched.web_at < WEB_EVERY:
             return None
         after = web_of(rnd)
         changes = web_changes(watched.web, after)
-        watched.web = after
+        watched.web, watched.web_due, watched.web_at = after, False, now
         return changes
+
+    def _web_only(self, s: Session, round_id: int, watched: Watched, now: float) -> None:
+        """The web's changes that waited for their turn, at the seq screens already have."""
+        rnd = s.get(Round, round_id)
+        if rnd is None or rnd.seq != watched.seq:
+            return  # a newer seq: the next tick's advance tells it with its messages
+        web = self._web(rnd, watched, [], now)
+        if web is None:
+            return
+        message = ("web", {"from_seq": watched.web_seq + 1, "seq": watched.seq, **web})
+        with self._lock:
+            self._send(*message, screens_room(round_id))
+            watched.log.append(message)
+            watched.web_seq = watched.seq
 
     def _standings(self, s: Session, rnd: Round, watched: Watched, public: Board,
                    scored_seq: int | None) -> dict[str, Any]:

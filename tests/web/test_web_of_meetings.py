@@ -11,6 +11,7 @@ photos through the game's use case and publish them as the web layer does.
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 from typing import Any
@@ -19,6 +20,7 @@ import pytest
 from flask import Flask
 
 from koppelkiek.db import db
+from koppelkiek.feed import WEB_EVERY
 from koppelkiek.game.models import Round, StorySpot
 from koppelkiek.game.web import meeting_web
 from koppelkiek.realtime import socketio
@@ -59,6 +61,14 @@ def applied(web: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
             "links": [links[k] for k in sorted(links)], "figures": delta["figures"]}
 
 
+_turns = itertools.count(1)
+
+
+def later() -> float:
+    """A tick's clock, a web's turn (WEB_EVERY) after the one before: each tick may send it."""
+    return time.monotonic() + next(_turns) * WEB_EVERY
+
+
 def web_now(app: Flask, round_id: int) -> dict[str, Any]:
     with db.sessions(app)() as s:
         return meeting_web(s, round_id).as_json()
@@ -85,7 +95,7 @@ def test_the_snapshot_holds_the_web_and_a_scored_photo_adds_an_anonymous_link(
                                       "longest_chain": 1}
 
     photos.score(fatma, omer)
-    feed_of(paced).tick(time.monotonic())
+    feed_of(paced).tick(later())
     webs = named(received(screen), "web")
     assert len(webs) == 1
     delta = webs[0]
@@ -100,6 +110,31 @@ def test_the_snapshot_holds_the_web_and_a_scored_photo_adds_an_anonymous_link(
     assert named(received(phone), "web") == []  # phones get only what concerns them
 
 
+def test_the_web_waits_for_its_turn_and_then_comes_at_the_seq_screens_have(
+        paced: Flask, clock: Clock) -> None:
+    world = World(paced, clock).seed()
+    people = joined(world, ("Jan", "Kerkstraat"), ("Fatma", "Molenweg"), ("Ömer", "Molenweg"))
+    jan, fatma, omer = (people[n][1] for n in ("Jan", "Fatma", "Ömer"))
+    photos = Photos(world)
+    screen, snap = watching_screen(paced, world.round_id)
+    start = later()
+    photos.score(jan, fatma)
+    feed_of(paced).tick(start)
+    first = named(received(screen), "web")
+    assert [len(d["links"]) for d in first] == [1]
+    photos.score(fatma, omer)  # within the web's turn: the standings go, the web waits
+    feed_of(paced).tick(start + WEB_EVERY / 3)
+    got = received(screen)
+    assert named(got, "web") == [] and named(got, "standings")
+    feed_of(paced).tick(start + WEB_EVERY / 2)  # nothing new, and still not its turn
+    assert named(received(screen), "web") == []
+    feed_of(paced).tick(start + WEB_EVERY)  # its turn, with no new seq: sent on its own
+    second = named(received(screen), "web")
+    seq = round_seq(paced, world.round_id)
+    assert [(d["from_seq"], d["seq"]) for d in second] == [(first[0]["seq"] + 1, seq)]
+    assert applied(applied(snap["web"], first[0]), second[0]) == web_now(paced, world.round_id)
+
+
 def test_a_link_is_named_only_when_both_agreed_to_show_the_photo(
         paced: Flask, clock: Clock) -> None:
     world = World(paced, clock).seed()
@@ -112,15 +147,15 @@ def test_a_link_is_named_only_when_both_agreed_to_show_the_photo(
     assert web["links"][0]["names"] is None
 
     photos.consent(jan, photo, True)  # one of the two: still anonymous
-    feed_of(paced).tick(time.monotonic())
+    feed_of(paced).tick(later())
     assert named(received(screen), "web") == []
     photos.consent(fatma, photo, True)
-    feed_of(paced).tick(time.monotonic())
+    feed_of(paced).tick(later())
     webs = named(received(screen), "web")
     assert [link["names"] for d in webs for link in d["links"]] == [["Jan", "Fatma"]]
     web = applied(web, webs[0])
     photos.consent(fatma, photo, False)  # she changed her mind: the names go again
-    feed_of(paced).tick(time.monotonic())
+    feed_of(paced).tick(later())
     webs = named(received(screen), "web")
     assert [link["names"] for d in webs for link in d["links"]] == [None]
     assert applied(web, webs[0]) == web_now(paced, world.round_id)
@@ -140,7 +175,7 @@ def test_an_erased_player_leaves_the_web(paced: Flask, clock: Clock) -> None:
     assert [link["names"] for link in snap["web"]["links"]].count(["Jan", "Fatma"]) == 1
 
     assert people["Fatma"][0].delete("/api/v1/me").status_code == 200
-    feed_of(paced).tick(time.monotonic())
+    feed_of(paced).tick(later())
     webs = named(received(screen), "web")
     assert len(webs) == 1
     assert webs[0]["gone"] == [fatma]
@@ -152,8 +187,8 @@ def test_an_erased_player_leaves_the_web(paced: Flask, clock: Clock) -> None:
     assert web["figures"]["neighbours"] == 2 and "Fatma" not in str(web)
 
     # A screen that comes later never sees her either.
-    _, later = watching_screen(paced, world.round_id)
-    assert later["web"] == web
+    _, newcomer = watching_screen(paced, world.round_id)
+    assert newcomer["web"] == web
 
 
 def test_web_deltas_make_a_contiguous_chain_under_a_burst(paced: Flask, clock: Clock) -> None:
