@@ -70,10 +70,11 @@ afternoon: install
 lint: install
 	$(BIN)/ruff check .
 
-# Update the catalogues after changing user-facing text: extract, merge, then fill in nl and en.
+# Update the catalogues after changing user-facing text: extract, merge, then fill in every
+# language. The catalogues keep their headers: Plural-Forms tells ar and pl how to count.
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o koppelkiek/translations/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -i koppelkiek/translations/messages.pot -d koppelkiek/translations --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel update -i koppelkiek/translations/messages.pot -d koppelkiek/translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -f -d koppelkiek/translations
 
 clean:
