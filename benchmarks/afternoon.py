@@ -316,6 +316,7 @@ class Afternoon:
         self.phones = [Phone(i, conf, self.tally) for i in indexes]
         self.photos = photos
         self.stop = asyncio.Event()
+        self.meetings: set[asyncio.Task[None]] = set()  # under way
 
     def next_photo(self) -> bytes:
         n = self.photos.pop()
@@ -351,9 +352,15 @@ class Afternoon:
         # deadline, as the meeting page does (koppelkiek/static/photo_queue.js).
         due = datetime.fromisoformat(met["meeting"]["photo_due_by"]).timestamp()
         sent = time.time()
-        status, body = await b.call("photo", "POST", f"/api/v1/meetings/{meeting_id}/photo",
-                                    form=form, headers={"Idempotency-Key": key},
-                                    patience=max(CALL_TIMEOUT, due - sent))
+        try:
+            status, body = await b.call("photo", "POST", f"/api/v1/meetings/{meeting_id}/photo",
+                                        form=form, headers={"Idempotency-Key": key},
+                                        patience=max(CALL_TIMEOUT, due - sent))
+        except asyncio.CancelledError:  # still waiting when the afternoon ended: unanswered
+            self.tally.uploads.append({"sent": sent, "answered": time.time(),
+                                       "outcome": "unanswered at the end",
+                                       "players": [b.player_id, a.player_id], "tries": b.tries})
+            raise
         answered = time.time()
         refused = body["error"]["code"] if isinstance(body, dict) and "error" in body else ""
         outcome = body["photo"]["status"] if status == 201 else f"{status} {refused}".strip()
@@ -394,9 +401,15 @@ class Afternoon:
                 phone.met.add(partner.index)
                 partner.met.add(phone.index)
                 phone.busy = partner.busy = True
+                meeting = asyncio.create_task(self.meet(phone, partner))
+                self.meetings.add(meeting)
                 try:
-                    await self.meet(phone, partner)
+                    await meeting
+                except asyncio.CancelledError:
+                    if not meeting.cancelled():
+                        raise  # this phone's own life was cancelled
                 finally:
+                    self.meetings.discard(meeting)
                     phone.busy = partner.busy = False
             await self.stop.wait()
             poller.cancel()
@@ -419,6 +432,11 @@ class Afternoon:
             while time.time() < deadline and any(
                     p.busy and p.token for p in self.phones):
                 await asyncio.sleep(1)
+            # Meetings that outlast GRACE end here, before any phone closes its session: their
+            # photo counts as unanswered, and points are compared once they have stopped.
+            for meeting in list(self.meetings):
+                meeting.cancel()
+            await asyncio.gather(*self.meetings, return_exceptions=True)
             self.stop.set()
 
         await asyncio.gather(release(), *lives)

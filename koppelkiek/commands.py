@@ -157,7 +157,7 @@ def serve_command(host: str, port: int) -> None:
     """Run the server (gevent, websockets)."""
     from koppelkiek.api.photos import forget_dead_uploads
     from koppelkiek.darkroom import darkroom
-    from koppelkiek.serving import Server  # gevent's server: only `serve` loads it
+    from koppelkiek.serving import Server, settle_the_heap  # only `serve` loads gevent's server
 
     # Migrate in a child process: Alembic's memory then never stays in the server.
     subprocess.run([sys.executable, "-m", "koppelkiek.cli", "init"], check=True)
@@ -165,7 +165,9 @@ def serve_command(host: str, port: int) -> None:
     forget_dead_uploads(app)  # uploads cut off by a crash must not keep their players waiting
     click.echo(f"Koppelkiek on http://{host}:{port}  (Ctrl+C stops)")
     darkroom().open()
-    Server((host, port), app).serve_forever()
+    server = Server((host, port), app)
+    settle_the_heap()
+    server.serve_forever()
 
 
 @click.group("organiser")

@@ -1,10 +1,14 @@
-"""The gevent server of `koppelkiek serve`: Nagle off, and large bodies read a chunk per turn."""
+"""The gevent server of `koppelkiek serve`: Nagle off, large bodies read a chunk per turn, and a
+collector that leaves what was loaded at start alone."""
 
 from __future__ import annotations
 
 import io
 import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import gevent
@@ -12,7 +16,7 @@ from flask import Flask
 
 from koppelkiek.errors import BODY_UNREAD, status_of
 from koppelkiek.game.errors import GameError
-from koppelkiek.serving import GivingWay, Pace, Server
+from koppelkiek.serving import MIDDLE_PER_FULL, GivingWay, Pace, Server
 
 
 def test_server_connections_have_nagle_off() -> None:
@@ -27,6 +31,36 @@ def test_server_connections_have_nagle_off() -> None:
                 assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
     finally:
         server.close()
+
+
+SETTLED = """
+import gc, sys, weakref
+from koppelkiek import create_app
+from koppelkiek.serving import settle_the_heap
+app = create_app({"INSTANCE": sys.argv[1], "DATABASE_URL": "sqlite:///" + sys.argv[1] + "/k.db",
+                  "SECRET_KEY": "t"})
+settle_the_heap()
+
+class Node:
+    pass
+
+node = Node()
+node.me = node  # a cycle made while serving: only the collector can free it
+gone = weakref.ref(node)
+del node
+gc.collect()
+print(gc.get_freeze_count(), len(gc.get_objects()), gc.get_threshold()[2], gone() is None)
+"""
+
+
+def test_a_serving_process_walks_only_what_it_made_since_it_started(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-c", SETTLED, str(tmp_path)], capture_output=True,
+                         text=True, check=True, timeout=120).stdout.split()
+    frozen, walked, full, freed = int(out[0]), int(out[1]), int(out[2]), out[3]
+    assert frozen > 50_000  # the app, its modules and routes: never walked again
+    assert walked < frozen / 10
+    assert full == MIDDLE_PER_FULL
+    assert freed == "True"  # garbage made later is still collected
 
 
 def _reader(order: list[str]) -> Any:
