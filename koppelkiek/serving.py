@@ -32,10 +32,10 @@ def share_the_gil() -> None:
 
 
 # Python's cycle collector stops the whole process, event loop included, while it works. Its
-# full collection walks every object alive: at 1,000 phones 220-290 ms of CPU, and it came about
+# full collection walks every object alive: at 1,000 phones 214-316 ms of CPU, and it came about
 # every 10 s, so the afternoon benchmark's slowest 1 % of calls were those that waited for it.
-# A full collection now comes after at most this many middle ones (about every 2 minutes under
-# that load; Python's default is 10). The young collections stay small: with 50,000 young
+# A full collection now comes after at most this many middle ones (about every 75 s under that
+# load; Python's default is 10). The young collections stay small: with 50,000 young
 # objects instead of 700, each took 100-130 ms, as most of them are cyclic garbage that
 # requests leave (measured with the same benchmark).
 MIDDLE_PER_FULL = 100
