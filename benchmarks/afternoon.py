@@ -28,6 +28,8 @@ Records per endpoint: count, statuses with error codes, p50/p95/p99; photos acce
 attempted; delay from upload answer to each screen's delta naming the uploader; seq gaps and
 disconnects; server RSS (with its intake workers) over time; lost points (each phone's last
 `/me` and the last `me` its socket brought, against the standings) and `koppelkiek check`.
+That last `/me`, asked by every phone at once after the round, is its own row (`final_me`) and
+not held to the call goal: it is the benchmark's reading, not a page load.
 Writes a section of benchmarks/RESULTS.md.
 `tests/web/test_afternoon.py` runs the same code short (200 phones, 2 minutes) in CI and
 checks only the counts, never the times.
@@ -83,6 +85,9 @@ GRACE = 150.0  # after the last minute: meetings under way may finish
 ME_EVERY = 30.0
 SETTLE = 3.0
 PHOTO_CACHE = Path(tempfile.gettempdir()) / "koppelkiek-afternoon-photos"
+# Not held to the call goal: the upload has its own; the final reading of every phone's
+# points is 1,000 /me at one instant after the round, which no afternoon asks of the server.
+NOT_CALLS = ("photo", "socket_connect", "final_me")
 GOALS = {"p99_ms": 250.0, "upload_p99_ms": 3000.0, "screen_p99_ms": 1000.0, "rss_mb": 400.0}
 # Refusals a phone can meet in honest play: everything else counts as unexpected.
 EXPECTED_CODES = {"busy"}
@@ -160,6 +165,11 @@ class Server:
     def pids(self) -> list[int]:
         assert self.proc is not None
         return [self.proc.pid]
+
+    @property
+    def app_pids(self) -> list[int]:
+        """The processes that run the app itself, without their intake workers."""
+        return self.pids
 
     def log(self) -> str:
         return (self.folder / "server.log").read_text(errors="replace")
@@ -303,7 +313,9 @@ class Phone:
                 await self.call("me", "GET", "/api/v1/me")
 
     async def final_me(self) -> None:
-        status, body = await self.call("me", "GET", "/api/v1/me")
+        """The benchmark's own reading of the points, by every phone at the same moment after
+        the round: recorded apart from the page loads' /me, and not held to their goal."""
+        status, body = await self.call("final_me", "GET", "/api/v1/me")
         if status == 200:
             self.tally.final[self.player_id] = (body["points"], self.pushed[1])
 
@@ -591,7 +603,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         cpu0 = sum(cpu_seconds(p) for p in server.pids)
-        app0 = sum(own_cpu_seconds(p) for p in server.pids)
+        app_pids = server.app_pids
+        app0 = sum(own_cpu_seconds(p) for p in app_pids)
         ctx = mp.get_context("spawn")
         out, done = ctx.Queue(), ctx.Event()
         order = list(range(args.phones))
@@ -633,7 +646,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         sampling.set()
         sampler.join()
         cpu = sum(cpu_seconds(p) for p in server.pids) - cpu0
-        app_cpu = sum(own_cpu_seconds(p) for p in server.pids) - app0
+        app_cpu = sum(own_cpu_seconds(p) for p in app_pids) - app0
         standings = final_standings(f"{server.url}/api/v1/rounds/{rnd['id']}/standings")
         server.stop()
         check = server.cli("check", str(rnd["id"]))
@@ -759,7 +772,7 @@ def report(r: dict[str, Any], title: str) -> str:
                      f" {e['p99']:.0f} | {statuses} |")
     d, ph, m = r["screen_delay_ms"], r["photos"], r["rss_mb"]
     p99 = max((e["p99"] for n, e in r["endpoints"].items()
-               if n not in ("photo", "socket_connect") and e["p99"] == e["p99"]), default=0)
+               if n not in NOT_CALLS and e["p99"] == e["p99"]), default=0)
     goals = [
         ("0 unexpected answers", r["unexpected"] == 0, f"{r['unexpected']}"),
         ("0 lost points, check passes", r["lost_points"] == 0 and r["check_ok"],
@@ -768,7 +781,10 @@ def report(r: dict[str, Any], title: str) -> str:
         ("every photo answered", all(o in ("accepted", "pending_review") or
                                      (o[:1] == "4") for o in ph["outcomes"]),
          f"{ph['accepted']} accepted of {ph['attempted']} attempted; {ph['outcomes']}"),
-        ("p99 < 250 ms except upload", p99 < GOALS["p99_ms"], f"worst {p99:.0f} ms"),
+        ("p99 < 250 ms except upload", p99 < GOALS["p99_ms"], f"worst {p99:.0f} ms" + (
+            f" (not held to it: the final /me of all phones at once, p99"
+            f" {r['endpoints']['final_me']['p99']:.0f} ms)" if "final_me" in r["endpoints"]
+            else "")),
         ("upload p99 < 3 s", r["endpoints"].get("photo", {}).get("p99", 0)
          < GOALS["upload_p99_ms"],
          f"{r['endpoints'].get('photo', {}).get('p99', float('nan')):.0f} ms per answered call;"

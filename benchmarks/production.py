@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.live_server import (  # noqa: E402  (the shared harness of tests and benchmarks)
     Deployed,
+    children,
     clean_env,
     deploy_settings,
     koppelkiek,
@@ -58,7 +59,7 @@ def live_round(cli: Callable[..., str], folder: Path, boundary: dict[str, Any]) 
 
 
 class Production:
-    """Same surface as afternoon.Server: setup, start, stop, cli, url, pids."""
+    """Same surface as afternoon.Server: setup, start, stop, cli, url, pids, app_pids."""
 
     def __init__(self, folder: Path, database_url: str, redis_url: str) -> None:
         self.folder, self.database_url, self.redis_url = folder, database_url, redis_url
@@ -71,6 +72,11 @@ class Production:
     def pids(self) -> list[int]:
         assert self.deployed is not None
         return [p.pid for p in self.deployed.procs[:2]]  # the app processes; nginx is not ours
+
+    @property
+    def app_pids(self) -> list[int]:
+        """The gunicorn workers, the masters' children, that run the app itself."""
+        return [c for p in self.pids for c in children(p)]
 
     def cli(self, *args: str, stdin: str | None = None) -> str:
         return run_cli(self.env, *args, stdin=stdin)

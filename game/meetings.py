@@ -100,9 +100,9 @@ def claim(
     owner = code.player
     rnd = session.get(Round, code.round_id)
     assert rnd is not None
-    for player in (owner, claimer):
-        if player.banned or participation(session, player.id, rnd.id) is None:
-            raise GameError("not_in_round")
+    if (owner.banned or claimer.banned or outsider
+            or participation(session, owner.id, rnd.id) is None):
+        raise GameError("not_in_round")
     if not is_playing(rnd, now):
         raise GameError("round_not_live")
     # Both phones say where they are, or a script could claim codes from anywhere. A card
@@ -127,8 +127,8 @@ def claim(
         return Claimed(existing, False, [])
     meeting = Meeting(
         round_id=rnd.id,
-        player_a_id=owner.id,
-        player_b_id=claimer.id,
+        player_a=owner,  # the objects, not their ids: the answer names the partner unloaded
+        player_b=claimer,
         pairing_code_id=code.id,
         met_at=now,
         photo_due_by=now + timedelta(minutes=rnd.meeting_minutes),

@@ -147,15 +147,22 @@ def serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
 
 # ---- memory of a process and its children ------------------------------------------------
 
+def children(pid: int) -> list[int]:
+    """A process's direct children (gunicorn's worker under its master)."""
+    found: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
 def tree(pid: int) -> list[int]:
     """A process and its descendants (the intake workers; gunicorn's worker)."""
     found, todo = [], [pid]
     while todo:
         p = todo.pop()
         found.append(p)
-        with contextlib.suppress(OSError):
-            for task in Path(f"/proc/{p}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
+        todo += children(p)
     return found
 
 
