@@ -98,8 +98,7 @@ def claim(
     if code.player_id == claimer.id:
         raise GameError("cannot_meet_yourself")
     owner = code.player
-    rnd = session.get(Round, code.round_id)
-    assert rnd is not None
+    rnd = code.round
     if (owner.banned or claimer.banned or outsider
             or participation(session, owner.id, rnd.id) is None):
         raise GameError("not_in_round")

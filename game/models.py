@@ -260,6 +260,7 @@ class PairingCode(Base):
     lon: Mapped[float | None] = mapped_column(Float)
     accuracy_m: Mapped[float | None] = mapped_column(Float)
     player: Mapped[Player] = relationship()
+    round: Mapped[Round] = relationship()
 
 
 class Meeting(Base):

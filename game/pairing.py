@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from koppelkiek.game.codes import new_code, normalise, well_formed
 from koppelkiek.game.errors import GameError
@@ -86,7 +86,10 @@ def by_code(session: Session, typed: str) -> PairingCode | None:
     code = normalise(typed)
     if not well_formed(code, CODE_LENGTH):
         return None
-    return session.scalar(select(PairingCode).where(PairingCode.code == code))
+    # With its owner and round in the same statement: a claim reads both at once.
+    return session.scalar(select(PairingCode).where(PairingCode.code == code).options(
+        joinedload(PairingCode.player, innerjoin=True),
+        joinedload(PairingCode.round, innerjoin=True)))
 
 
 def owned_code(session: Session, player: Player, code: str) -> PairingCode | None:
