@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.phones import SPOT_A, SPOT_B, decode_qr, join
-from tests.live_server import Server
+from tests.live_server import HOOGRAVEN, Server
 
 pytestmark = pytest.mark.browser
 
@@ -127,3 +128,38 @@ def test_a_typed_code_claims_the_meeting_and_both_pages_link_to_its_photo(
     to_photo.click()
     expect(b).to_have_url(f"{server.url}{meeting_url}")
     expect(b.locator("#photo-form")).to_be_attached()
+
+
+def test_the_code_page_hands_over_to_the_player_page_when_the_round_is_over(
+    server: Server, phone: Any, tmp_path: Path,
+) -> None:
+    """A phone left on "show my code" stops asking for codes once no meeting can count: at the
+    round's end time by itself, and at its next code when the organiser ended it early."""
+    # A round that ends in a few seconds.
+    server.live_round("Einde", tmp_path)  # its organiser
+    hood = server.create_neighbourhood("Einde kort", HOOGRAVEN, "seed@koppelkiek.test", tmp_path)
+    now = datetime.now().astimezone()
+    short = server.create_round(hood["slug"], "Kort", now - timedelta(minutes=10),
+                                now + timedelta(seconds=25))
+    server.start_round(short["id"])
+    a = phone(SPOT_A).new_page()
+    a.goto(f"{server.url}/r/{short['join_code']}")
+    join(a, "Fatma")
+    a.get_by_role("link", name=re.compile("Laat mijn code zien|Show my code")).click()
+    expect(a.get_by_test_id("short-code")).to_have_attribute("data-code", re.compile(r"^\w{6}$"))
+    expect(a).to_have_url(re.compile(r"/play$"), timeout=40_000)
+    expect(a.get_by_test_id("meeting-buttons")).to_be_hidden()
+
+    # A round the organiser ends early: the phone's next code is refused, and it moves on.
+    long = server.live_round("Einde vroeg", tmp_path)
+    b = phone(SPOT_B).new_page()
+    b.goto(f"{server.url}/r/{long['join_code']}")
+    join(b, "Sam")
+    b.get_by_role("link", name=re.compile("Laat mijn code zien|Show my code")).click()
+    expect(b.get_by_test_id("short-code")).to_have_attribute("data-code", re.compile(r"^\w{6}$"))
+    server.cli("round", "end", str(long["id"]))
+    # The phone comes back from its lock screen: it asks for a fresh code at once.
+    b.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    expect(b).to_have_url(re.compile(r"/play$"))
+    expect(b.get_by_test_id("thanks")).to_be_visible()
+    expect(b.get_by_test_id("meeting-buttons")).to_be_hidden()

@@ -204,3 +204,19 @@ def test_qr_svg_only_for_the_owner(world: World) -> None:
 def test_codes_need_a_player_in_a_round(world: World) -> None:
     res = world.app.test_client().post("/api/v1/pairing-codes", json={})
     assert res.status_code == 401 and error_of(res) == "not_joined"
+
+
+def test_the_code_page_knows_when_the_round_is_over(world: World) -> None:
+    """The code page is told where the player page is and when the round ends; once it has
+    ended, a code refresh is refused with the code that sends the phone there, and the page
+    itself hands over to the player page."""
+    a, _ = world.join("Fatma")
+    page = a.get("/meet").get_data(as_text=True)
+    assert 'data-player-url="/play"' in page
+    assert 'data-ends-at="2026-06-13T' in page
+    _set_state(world, "ended")
+    res = a.post("/api/v1/pairing-codes", json={})
+    assert res.status_code == 409 and error_of(res) == "round_not_live"
+    assert res.get_json()["error"]["message"]
+    gone = a.get("/meet")
+    assert gone.status_code == 302 and gone.headers["Location"].endswith("/play")
