@@ -212,3 +212,42 @@ def test_my_afternoon_on_a_phone_and_its_card_saved_with_a_plain_link(
     with Image.open(io.BytesIO(card)) as image:
         assert image.size == (1080, 1080) and not image.info
     assert download.value.suggested_filename == "koppelkiek-afternoon.png"
+    # This browser cannot share files: no Share button that would do nothing.
+    expect(page.get_by_test_id("card-share")).to_be_hidden()
+
+
+# A phone that can share files (Android's share sheet). Headless Chromium has no Web Share, so
+# the page gets one that keeps what it was given: the share sheet is out of this machine's reach.
+SHARE_SHEET = """
+navigator.canShare = (data) => !!(data && data.files
+                                  && data.files.every(f => f.type === "image/png"));
+navigator.share = (data) => data.files[0].arrayBuffer().then(bytes => {
+  window.shared = {title: data.title, name: data.files[0].name, type: data.files[0].type,
+                   bytes: Array.from(new Uint8Array(bytes))};
+});
+"""
+
+
+def test_my_afternoon_card_goes_to_the_share_sheet(
+    server: Server, played: Played, phone: Any,
+) -> None:
+    context = phone(AREZZO_A)
+    context.add_init_script(SHARE_SHEET)
+    context.add_cookies([{"name": "kk_player", "value": played.tokens["Giulia"],
+                          "url": server.url}])
+    page = context.new_page()
+    page.goto(f"{server.url}/play/afternoon")
+    share = page.get_by_test_id("card-share")
+    expect(share).to_be_visible()
+    assert share.bounding_box()["height"] >= 44
+    share.click()
+    page.wait_for_function("window.shared !== undefined")
+    shared = page.evaluate("window.shared")
+    assert (shared["title"], shared["name"], shared["type"]) == (
+        "Mijn middag", "koppelkiek-afternoon.png", "image/png")
+    card = bytes(shared["bytes"])
+    # The same card as the download link gives.
+    assert card == page.request.get(f"{server.url}/play/afternoon/card.png").body()
+    with Image.open(io.BytesIO(card)) as image:
+        assert image.size == (1080, 1080) and not image.info
+    expect(share).to_be_enabled()
