@@ -13,7 +13,7 @@ from koppelkiek.game.events import Event, MeetingMade, Notice
 from koppelkiek.game.models import Meeting, PairingCode, Player, Round
 from koppelkiek.game.pairing import CLAIM_GRACE, Fix, by_code
 from koppelkiek.game.players import participation
-from koppelkiek.game.rounds import is_playing
+from koppelkiek.game.rounds import check_playing
 from koppelkiek.uploads.location import Position, distance_m
 
 POSITION_MAX_AGE = timedelta(minutes=2)
@@ -102,8 +102,7 @@ def claim(
     if (owner.banned or claimer.banned or outsider
             or participation(session, owner.id, rnd.id) is None):
         raise GameError("not_in_round")
-    if not is_playing(rnd, now):
-        raise GameError("round_not_live")
+    check_playing(rnd, now)
     # Both phones say where they are, or a script could claim codes from anywhere. A card
     # player has no phone: the scanning phone's position is the meeting's place.
     there = None if code.card else owner_fix(session, code, now)

@@ -48,7 +48,7 @@ def issue_code(
     if player.banned or participation(session, player.id, rnd.id) is None:
         raise GameError("not_in_round")
     if rnd.state == RoundState.ENDED:
-        raise GameError("round_not_live")
+        raise GameError("round_ended")
     forget_expired(session, player, now)
     code = new_code(CODE_LENGTH)
     while session.scalar(select(PairingCode.id).where(PairingCode.code == code)):

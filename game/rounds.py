@@ -171,6 +171,16 @@ def is_playing(rnd: Round, now: datetime) -> bool:
     return rnd.state == RoundState.LIVE and rnd.starts_at <= now < rnd.ends_at
 
 
+def check_playing(rnd: Round, now: datetime) -> None:
+    """Refused outside play: after the end for good (round_ended: wait for the next round),
+    else for now (round_not_live: paused, or not started yet)."""
+    if is_playing(rnd, now):
+        return
+    if rnd.state == RoundState.ENDED or (rnd.state == RoundState.LIVE and now >= rnd.ends_at):
+        raise GameError("round_ended")
+    raise GameError("round_not_live")
+
+
 def can_join(rnd: Round) -> None:
     if rnd.state == RoundState.DRAFT:
         raise GameError("round_not_open")

@@ -6,7 +6,7 @@
   var qrBox = document.getElementById("qr"), shortCode = document.getElementById("short-code");
   var errorBox = document.getElementById("code-error");
   var timer = null, countdown = 30;
-  var OVER = { round_not_live: true, not_in_round: true }, over = false;
+  var OVER = { round_ended: true, not_in_round: true }, over = false;
   kk.watchPosition();
 
   function refresh() {

@@ -67,7 +67,7 @@ CASES: dict[str, tuple[Any, dict[str, Any], int, str]] = {
                      "pairing_code_expired"),
     "used code": (lambda w, c: (claim(w.join("Jan")[0], c), c)[1], {}, 410, "pairing_code_used"),
     "round paused": (lambda w, c: (_set_state(w, "paused"), c)[1], {}, 409, "round_not_live"),
-    "round ended": (lambda w, c: (_set_state(w, "ended"), c)[1], {}, 409, "round_not_live"),
+    "round ended": (lambda w, c: (_set_state(w, "ended"), c)[1], {}, 409, "round_ended"),
     "round draft": (lambda w, c: (_set_state(w, "draft"), c)[1], {}, 409, "round_not_live"),
     "owner banned": (lambda w, c: (_ban(w, "Fatma"), c)[1], {}, 403, "not_in_round"),
     "claimer banned": (lambda w, c: (_ban(w, "Ömer"), c)[1], {}, 403, "not_in_round"),
@@ -91,6 +91,19 @@ def test_claim_refusals(world: World, situation: str) -> None:
     # A refused claim leaves the code usable, except when it was already spent.
     with db.sessions(world.app)() as s:
         assert s.query(Meeting).count() == (1 if situation == "used code" else 0)
+
+
+def test_a_code_scanned_after_the_end_time_says_the_round_has_ended(world: World) -> None:
+    """Past its end time a live round takes no meetings: the scanner is told it has ended (not
+    to check the time on the poster), in their language."""
+    a, _ = world.join("Fatma")
+    b, _ = world.join("Ömer")
+    world.clock.advance(hours=2, minutes=59, seconds=40)  # the round ends 20 s from now
+    issued = code_for(a)["code"]
+    world.clock.advance(seconds=30)
+    res = claim(b, issued)
+    assert res.status_code == 409 and error_of(res) == "round_ended"
+    assert res.get_json()["error"]["message"] == "Deze ronde is afgelopen. Let op de volgende!"
 
 
 def test_cannot_meet_yourself(world: World) -> None:
@@ -216,7 +229,7 @@ def test_the_code_page_knows_when_the_round_is_over(world: World) -> None:
     assert 'data-ends-at="2026-06-13T' in page
     _set_state(world, "ended")
     res = a.post("/api/v1/pairing-codes", json={})
-    assert res.status_code == 409 and error_of(res) == "round_not_live"
+    assert res.status_code == 409 and error_of(res) == "round_ended"
     assert res.get_json()["error"]["message"]
     gone = a.get("/meet")
     assert gone.status_code == 302 and gone.headers["Location"].endswith("/play")
