@@ -49,11 +49,17 @@ def axe_problems(page: Any) -> list[str]:
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
     # Contrast is judged at rest: halfway through a fade-in (the screen's latest points pop
-    # in from opacity 0) axe sees a paler colour than anyone reads.
-    page.evaluate(SETTLED)
-    found = page.evaluate("() => axe.run(document).then(r => r.violations.map(v => ({"
-                          "id: v.id, impact: v.impact, help: v.help,"
-                          "nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 4)})))")
+    # in from opacity 0) axe sees a paler colour than anyone reads. With reduced motion the
+    # pages fade nothing, so a fade that starts during the check (the wall's next photo) is
+    # no fade either; running ones are waited for.
+    page.emulate_media(reduced_motion="reduce")
+    try:
+        page.evaluate(SETTLED)
+        found = page.evaluate("() => axe.run(document).then(r => r.violations.map(v => ({"
+                              "id: v.id, impact: v.impact, help: v.help,"
+                              "nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 4)})))")
+    finally:
+        page.emulate_media(reduced_motion="null")
     return [f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes']}"
             for v in found if v["impact"] in BLOCKING]
 
