@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.phones import SPOT_A, SPOT_B, decode_qr, join
+from tests.browser.phones import SPOT_A, SPOT_B, decode_qr, join, show_code
 from tests.live_server import HOOGRAVEN, Server
 
 pytestmark = pytest.mark.browser
@@ -134,32 +134,45 @@ def test_the_code_page_hands_over_to_the_player_page_when_the_round_is_over(
     server: Server, phone: Any, tmp_path: Path,
 ) -> None:
     """A phone left on "show my code" stops asking for codes once no meeting can count: at the
-    round's end time by itself, and at its next code when the organiser ended it early."""
-    # A round that ends in a few seconds.
-    server.live_round("Einde", tmp_path)  # its organiser
+    round's end time by itself, and at its next code when the organiser ended it early. A page
+    where a meeting was just made keeps its "Take our photo" and loses only the code."""
+    long = server.live_round("Einde vroeg", tmp_path)  # also makes the organiser
+    # A round that ends in a minute.
     hood = server.create_neighbourhood("Einde kort", HOOGRAVEN, "seed@koppelkiek.test", tmp_path)
     now = datetime.now().astimezone()
     short = server.create_round(hood["slug"], "Kort", now - timedelta(minutes=10),
-                                now + timedelta(seconds=25))
+                                now + timedelta(seconds=60))
     server.start_round(short["id"])
+    # Fatma and Jan each show their code; Sam scans Fatma's, so they meet on her page.
     a = phone(SPOT_A).new_page()
     a.goto(f"{server.url}/r/{short['join_code']}")
     join(a, "Fatma")
-    a.get_by_role("link", name=re.compile("Laat mijn code zien|Show my code")).click()
-    expect(a.get_by_test_id("short-code")).to_have_attribute("data-code", re.compile(r"^\w{6}$"))
-    expect(a).to_have_url(re.compile(r"/play$"), timeout=40_000)
-    expect(a.get_by_test_id("meeting-buttons")).to_be_hidden()
+    url = show_code(a)
+    c = phone(SPOT_A).new_page()
+    c.goto(f"{server.url}/r/{short['join_code']}")
+    join(c, "Jan")
+    show_code(c)
+    b = phone(SPOT_B).new_page()
+    b.goto(url)
+    join(b, "Sam")
+    expect(b.get_by_test_id("claim-met")).to_be_visible()
+    expect(a.get_by_test_id("met-photo")).to_be_visible()
+    # The end time: Jan's page hands over; Fatma's stays, with "Take our photo" and no code.
+    expect(c).to_have_url(re.compile(r"/play$"), timeout=80_000)
+    expect(c.get_by_test_id("meeting-buttons")).to_be_hidden()
+    expect(a.get_by_test_id("qr")).to_be_hidden()
+    expect(a.get_by_test_id("short-code")).to_be_hidden()
+    expect(a).to_have_url(re.compile(r"/meet$"))
+    expect(a.get_by_test_id("met-photo")).to_be_visible()
 
     # A round the organiser ends early: the phone's next code is refused, and it moves on.
-    long = server.live_round("Einde vroeg", tmp_path)
-    b = phone(SPOT_B).new_page()
-    b.goto(f"{server.url}/r/{long['join_code']}")
-    join(b, "Sam")
-    b.get_by_role("link", name=re.compile("Laat mijn code zien|Show my code")).click()
-    expect(b.get_by_test_id("short-code")).to_have_attribute("data-code", re.compile(r"^\w{6}$"))
+    d = phone(SPOT_B).new_page()
+    d.goto(f"{server.url}/r/{long['join_code']}")
+    join(d, "Noor")
+    show_code(d)
     server.cli("round", "end", str(long["id"]))
     # The phone comes back from its lock screen: it asks for a fresh code at once.
-    b.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
-    expect(b).to_have_url(re.compile(r"/play$"))
-    expect(b.get_by_test_id("thanks")).to_be_visible()
-    expect(b.get_by_test_id("meeting-buttons")).to_be_hidden()
+    d.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    expect(d).to_have_url(re.compile(r"/play$"))
+    expect(d.get_by_test_id("thanks")).to_be_visible()
+    expect(d.get_by_test_id("meeting-buttons")).to_be_hidden()
